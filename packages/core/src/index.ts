@@ -1,0 +1,20 @@
+export {
+  type ConfigOf,
+  type ConfigSpec,
+  describeConfig,
+  loadConfig,
+  type Setting,
+  setting,
+} from './config.ts';
+export { ConfigError, ShutdownTimeoutError } from './errors.ts';
+export {
+  HealthServer,
+  type HealthServerOptions,
+  type MetricsSource,
+  type ReadinessCheck,
+} from './health-server.ts';
+export { Lifecycle, type LifecycleOptions, type LifecycleState } from './lifecycle.ts';
+export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, redactUrl } from './logger.ts';
+export { createRegistry } from './metrics.ts';
+export { runService, type ServiceConfig, type ServiceContext, serviceSettings } from './service.ts';
+export { sleep, waitFor } from './timing.ts';

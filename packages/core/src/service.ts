@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { type ConfigOf, type ConfigSpec, loadConfig, setting } from './config.ts';
+import { ConfigError } from './errors.ts';
+import { HealthServer } from './health-server.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { createLogger } from './logger.ts';
+import { createRegistry } from './metrics.ts';
+
+/** Settings every service reads, beside its own. */
+export const serviceSettings = {
+  logLevel: setting.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'pino log level',
+  }),
+  httpPort: setting.int('HTTP_PORT', {
+    default: 9464,
+    min: 0,
+    max: 65535,
+    description: 'port of /metrics, /healthz and /readyz (0 picks a free port)',
+  }),
+  httpHost: setting.string('HTTP_HOST', {
+    default: '0.0.0.0',
+    description: 'address the health server binds',
+  }),
+  shutdownGracePeriodMs: setting.int('SHUTDOWN_GRACE_MS', {
+    default: 30_000,
+    min: 100,
+    max: 600_000,
+    description: 'how long a graceful shutdown may take before the process is forced out',
+  }),
+};
+
+export type ServiceConfig<S extends ConfigSpec> = ConfigOf<S> & ConfigOf<typeof serviceSettings>;
+
+export interface ServiceContext<S extends ConfigSpec> {
+  config: ServiceConfig<S>;
+  logger: Logger;
+  registry: Registry;
+  lifecycle: Lifecycle;
+  health: HealthServer;
+}
+
+export interface RunServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The transformer's primary serves its workers' metrics instead of its own registry's. */
+  metrics?: ConstructorParameters<typeof HealthServer>[0]['metrics'];
+}
+
+/**
+ * The shape of every service's main: validate config (stop with the variable named if it is wrong), build
+ * the logger, registry, health server and lifecycle, run `start`, then wait for a signal.
+ */
+export async function runService<S extends ConfigSpec>(
+  service: string,
+  spec: S,
+  start: (ctx: ServiceContext<S>) => Promise<void>,
+  options: RunServiceOptions = {},
+): Promise<void> {
+  let config: ServiceConfig<S>;
+  try {
+    config = loadConfig(
+      { ...serviceSettings, ...spec },
+      options.env ?? process.env,
+    ) as unknown as ServiceConfig<S>;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${service}: ${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = createLogger({ service, level: config.logLevel });
+  const registry = createRegistry(service);
+  const lifecycle = new Lifecycle({ logger, gracePeriodMs: config.shutdownGracePeriodMs });
+  const health = new HealthServer({
+    port: config.httpPort,
+    host: config.httpHost,
+    logger,
+    metrics: options.metrics ?? registry,
+  });
+  lifecycle.installSignalHandlers();
+  lifecycle.installCrashHandlers();
+  try {
+    await health.start();
+    lifecycle.add('health-server', () => health.close());
+    await start({ config, logger, registry, lifecycle, health });
+    health.markStarted();
+    logger.info({ port: health.port }, 'started');
+  } catch (err) {
+    logger.fatal({ err }, 'failed to start');
+    process.exitCode = 1;
+    await lifecycle.shutdown('start-failed');
+    lifecycle.removeSignalHandlers();
+  }
+}
