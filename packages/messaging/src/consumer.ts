@@ -1,0 +1,255 @@
+import type { Logger } from '@tributary/core';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { z } from 'zod';
+import type { BrokerConnection } from './connection.ts';
+import { selectBucket } from './delay-buckets.ts';
+import { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
+import { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
+import type { MessagingMetrics } from './metrics.ts';
+import { HEADERS, type Stage } from './names.ts';
+import type { Outcome } from './outcome.ts';
+import type { Publisher } from './publisher.ts';
+import { newTraceparent, traceIdOf } from './trace-context.ts';
+
+export interface Delivery {
+  stage: Stage;
+  messageId: string;
+  /** This stage's attempt for the message, from 1. */
+  attempt: number;
+  traceparent: string;
+  traceId: string | undefined;
+  redelivered: boolean;
+  headers: MessageHeaders;
+  /** A child logger bound to the stage, trace and message. */
+  logger: Logger;
+}
+
+export type Handler<T> = (
+  message: T,
+  delivery: Delivery,
+) => Promise<Outcome | undefined> | Outcome | undefined;
+
+export type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface ConsumerOptions<T> extends FailurePolicy {
+  stage: Stage;
+  schema: z.ZodType<T>;
+  /** Unacked messages the broker may push at once; never unlimited. */
+  prefetch: number;
+  logger: Logger;
+  metrics?: MessagingMetrics;
+}
+
+/**
+ * Consumes a stage's work queue. Each message is decoded and validated, handed to the handler, and acked only
+ * after its outcome is safe: a retry or dead letter is acked only once the broker confirmed the republish, and
+ * a handler's own output is confirmed before it returns. Deliveries from a channel that has since closed are
+ * never acked on the new one: the broker has already returned them to the queue.
+ */
+export class Consumer<T> {
+  readonly #connection: BrokerConnection;
+  readonly #publisher: Publisher;
+  readonly #options: ConsumerOptions<T>;
+  readonly #handler: Handler<T>;
+  #wrapper: ChannelWrapper | undefined;
+  #state: ConsumerState = 'idle';
+  readonly #liveChannels = new Map<Channel, string | undefined>();
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    connection: BrokerConnection,
+    publisher: Publisher,
+    options: ConsumerOptions<T>,
+    handler: Handler<T>,
+  ) {
+    this.#connection = connection;
+    this.#publisher = publisher;
+    this.#options = options;
+    this.#handler = handler;
+  }
+
+  get state(): ConsumerState {
+    return this.#state;
+  }
+
+  /** True while a broker channel is delivering to this consumer. */
+  get isConsuming(): boolean {
+    return this.#state === 'running' && [...this.#liveChannels.values()].some((tag) => tag !== undefined);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  start(): void {
+    if (this.#state !== 'idle') return;
+    this.#state = 'running';
+    const queue = this.#connection.topology.names.stage(this.#options.stage).queue;
+    this.#wrapper = this.#connection.createChannel(`consumer:${this.#options.stage}`, async (channel) => {
+      if (this.#state !== 'running') return;
+      this.#liveChannels.set(channel, undefined);
+      channel.once('close', () => this.#onChannelClosed(channel));
+      await channel.prefetch(this.#options.prefetch);
+      const { consumerTag } = await channel.consume(queue, (msg) => {
+        if (msg) this.#track(this.#process(channel, msg));
+        else this.#onCancelledByBroker(channel);
+      });
+      this.#liveChannels.set(channel, consumerTag);
+    });
+  }
+
+  /** Stops taking messages, waits for the handlers in flight to settle (they ack), then closes the channel. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'idle') {
+      this.#state = 'stopped';
+      return;
+    }
+    this.#state = 'stopping';
+    for (const [channel, tag] of this.#liveChannels) {
+      if (tag !== undefined) await channel.cancel(tag).catch(() => undefined);
+    }
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    this.#state = 'stopped';
+    await this.#wrapper?.close();
+  }
+
+  #track(work: Promise<void>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+  }
+
+  #onChannelClosed(channel: Channel): void {
+    this.#liveChannels.delete(channel);
+    // A channel closed by a channel-level error is not reopened by amqp-connection-manager until the
+    // connection itself is rebuilt; force that so consuming resumes.
+    if (this.#state === 'running' && this.#connection.isConnected) {
+      this.#options.logger.warn(
+        { stage: this.#options.stage },
+        'consumer channel closed; rebuilding connection',
+      );
+      this.#connection.forceReconnect();
+    }
+  }
+
+  #onCancelledByBroker(channel: Channel): void {
+    this.#options.logger.warn({ stage: this.#options.stage }, 'broker cancelled the consumer; rebuilding');
+    this.#liveChannels.set(channel, undefined);
+    if (this.#state === 'running') this.#connection.forceReconnect();
+  }
+
+  async #process(channel: Channel, msg: ConsumeMessage): Promise<void> {
+    const { stage, metrics } = this.#options;
+    const started = performance.now();
+    metrics?.consumed.inc({ stage });
+    metrics?.inFlight.inc({ stage });
+    const headers = (msg.properties.headers ?? {}) as MessageHeaders;
+    const attempt = readAttempt(headers);
+    const carried = headers[HEADERS.traceparent];
+    const traceparent = typeof carried === 'string' ? carried : newTraceparent();
+    const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '';
+    const traceId = traceIdOf(traceparent);
+    const logger = this.#options.logger.child({ stage, traceId, messageId });
+    let result: Outcome;
+    try {
+      const decoded = decodeMessage(msg.content, this.#options.schema);
+      if (!decoded.ok) {
+        result = { kind: 'dead', reason: 'invalid-message', message: decoded.error };
+      } else {
+        const delivery: Delivery = {
+          stage,
+          messageId,
+          attempt,
+          traceparent,
+          traceId,
+          redelivered: msg.fields.redelivered,
+          headers,
+          logger,
+        };
+        result = (await this.#handler(decoded.value, delivery)) ?? { kind: 'done' };
+      }
+    } catch (err) {
+      result = decideAfterFailure(err, attempt, this.#options);
+      logger.warn({ err, attempt, outcome: result.kind }, 'handler failed');
+    }
+    try {
+      const final = await this.#settle(msg, headers, attempt, result, logger);
+      if (this.#liveChannels.has(channel)) {
+        channel.ack(msg);
+        metrics?.acked.inc({ stage });
+      }
+      metrics?.handlerDuration.observe({ stage, outcome: final }, (performance.now() - started) / 1000);
+    } catch (err) {
+      // The follow-up publish did not happen (publisher closing): leave the message unacked; it comes back.
+      logger.warn({ err }, 'could not settle message; it will be redelivered');
+    } finally {
+      metrics?.inFlight.dec({ stage });
+    }
+  }
+
+  /** Makes the outcome durable; returns the outcome's kind as finally applied. */
+  async #settle(
+    msg: ConsumeMessage,
+    headers: MessageHeaders,
+    attempt: number,
+    result: Outcome,
+    logger: Logger,
+  ): Promise<Outcome['kind']> {
+    const { stage, metrics } = this.#options;
+    const names = this.#connection.topology.names;
+    if (result.kind === 'done') return 'done';
+    const envelopeBase = {
+      messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '',
+      traceparent: String(headers[HEADERS.traceparent] ?? newTraceparent()),
+    };
+    if (result.kind === 'retry' && attempt < this.#options.maxAttempts) {
+      const bucketMs = selectBucket(result.delayMs, this.#connection.topology.delayBucketsMs);
+      const delayQueue = names.stage(stage).delayQueue(bucketMs);
+      await this.#publisher.publish({ exchange: names.retryExchange, routingKey: delayQueue }, msg.content, {
+        ...envelopeBase,
+        attempt: attempt + 1,
+        headers: { ...passThroughHeaders(headers), [HEADERS.retryReason]: result.reason },
+      });
+      metrics?.retried.inc({ stage, reason: result.reason });
+      logger.info({ attempt, reason: result.reason, delayMs: result.delayMs, bucketMs }, 'retry scheduled');
+      return 'retry';
+    }
+    const reason = result.reason;
+    const message =
+      result.kind === 'dead' ? result.message : (result.message ?? `gave up after ${attempt} attempts`);
+    await this.#publisher.publish(
+      { exchange: names.deadExchange, routingKey: names.stage(stage).routingKey },
+      msg.content,
+      {
+        ...envelopeBase,
+        attempt,
+        headers: {
+          ...passThroughHeaders(headers),
+          [HEADERS.errorReason]: reason,
+          [HEADERS.errorMessage]: message.slice(0, 2_000),
+          [HEADERS.failedStage]: stage,
+        },
+      },
+    );
+    metrics?.deadLettered.inc({ stage, reason });
+    logger.warn({ attempt, reason, error: message }, 'dead-lettered');
+    return 'dead';
+  }
+}
+
+/** Headers a republished message keeps: the user's, minus the broker's bookkeeping and those set anew. */
+function passThroughHeaders(headers: MessageHeaders): Record<string, string | number> {
+  const kept: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (
+      key.startsWith('x-death') ||
+      key === 'x-delivery-count' ||
+      key.startsWith('x-first-death') ||
+      key.startsWith('x-last-death')
+    ) {
+      continue;
+    }
+    if (typeof value === 'string' || typeof value === 'number') kept[key] = value;
+  }
+  return kept;
+}

@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { backoffDelayMs, DEFAULT_DELAY_BUCKETS_MS, selectBucket } from './delay-buckets.ts';
+
+describe('selectBucket', () => {
+  it.each([
+    [0, 1_000],
+    [1, 1_000],
+    [1_000, 1_000],
+    [1_001, 5_000],
+    [29_999, 30_000],
+    [120_000, 120_000],
+    [3_600_000, 600_000],
+  ])('sends a wanted delay of %i ms to the %i ms bucket', (wanted, bucket) => {
+    expect(selectBucket(wanted, DEFAULT_DELAY_BUCKETS_MS)).toBe(bucket);
+  });
+
+  it('never comes back sooner than asked unless the delay exceeds every bucket', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 10_000_000 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 20_000_000 }),
+        (buckets, wanted) => {
+          const chosen = selectBucket(wanted, buckets);
+          expect(buckets).toContain(chosen);
+          const longest = Math.max(...buckets);
+          if (wanted <= longest) {
+            expect(chosen).toBeGreaterThanOrEqual(wanted);
+            // and it is the smallest such bucket
+            expect(buckets.filter((b) => b >= wanted && b < chosen)).toEqual([]);
+          } else {
+            expect(chosen).toBe(longest);
+          }
+        },
+      ),
+    );
+  });
+
+  it('refuses an empty bucket list', () => {
+    expect(() => selectBucket(10, [])).toThrow(/at least one delay bucket/);
+  });
+});
+
+describe('backoffDelayMs', () => {
+  const policy = { baseMs: 100, maxMs: 10_000 };
+
+  it('grows exponentially at the top of its range and is capped', () => {
+    const top = () => 0.999_999;
+    expect(backoffDelayMs(1, policy, top)).toBe(99);
+    expect(backoffDelayMs(2, policy, top)).toBe(199);
+    expect(backoffDelayMs(4, policy, top)).toBe(799);
+    expect(backoffDelayMs(30, policy, top)).toBe(9_999);
+  });
+
+  it('draws uniformly from zero up to the ceiling (full jitter)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, r) => {
+          const delay = backoffDelayMs(attempt, policy, () => r);
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThan(Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,35 @@
+/** The default retry delays: each stage gets one delay queue per bucket. */
+export const DEFAULT_DELAY_BUCKETS_MS: readonly number[] = [1_000, 5_000, 30_000, 120_000, 600_000];
+
+/**
+ * The smallest bucket at least as long as the wanted delay, so a retry never comes back sooner than asked
+ * (Retry-After is a floor). A delay longer than every bucket waits in the longest one.
+ */
+export function selectBucket(wantedDelayMs: number, bucketsMs: readonly number[]): number {
+  if (bucketsMs.length === 0) throw new RangeError('at least one delay bucket is required');
+  let best: number | undefined;
+  let longest = 0;
+  for (const bucket of bucketsMs) {
+    if (bucket > longest) longest = bucket;
+    if (bucket >= wantedDelayMs && (best === undefined || bucket < best)) best = bucket;
+  }
+  return best ?? longest;
+}
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * Exponential backoff with full jitter (a uniformly random delay up to base × 2^(attempt−1), capped), so that
+ * many consumers failing together do not come back together.
+ */
+export function backoffDelayMs(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}

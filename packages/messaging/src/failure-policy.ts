@@ -1,0 +1,30 @@
+import { type BackoffPolicy, backoffDelayMs } from './delay-buckets.ts';
+import type { Outcome } from './outcome.ts';
+
+export interface FailurePolicy {
+  /** Attempts at this stage before a retryable failure becomes a dead letter. */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  random?: () => number;
+}
+
+interface Classified {
+  reason?: unknown;
+  retryable?: unknown;
+  retryAfterMs?: unknown;
+}
+
+/**
+ * What a thrown error means: an error that says it is not retryable is dead at once; anything else is retried
+ * with exponential backoff and full jitter (at least its `retryAfterMs`) until the attempts run out. The
+ * consumer turns a retry on the last attempt into a dead letter.
+ */
+export function decideAfterFailure(err: unknown, attempt: number, policy: FailurePolicy): Outcome {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Classified;
+  const reason = typeof e.reason === 'string' && e.reason.length > 0 ? e.reason : 'handler-error';
+  const message = err instanceof Error ? err.message : String(err);
+  if (e.retryable === false) return { kind: 'dead', reason, message };
+  const floorMs = typeof e.retryAfterMs === 'number' ? e.retryAfterMs : 0;
+  const delayMs = Math.max(floorMs, backoffDelayMs(attempt, policy.backoff, policy.random));
+  return { kind: 'retry', reason, delayMs, message };
+}

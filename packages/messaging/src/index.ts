@@ -1,0 +1,44 @@
+export { type PackedBody, packBody, unpackBody } from './body-codec.ts';
+export { BrokerConnection, type BrokerConnectionOptions, type ConnectionState } from './connection.ts';
+export {
+  Consumer,
+  type ConsumerOptions,
+  type ConsumerState,
+  type Delivery,
+  type Handler,
+} from './consumer.ts';
+export {
+  type BackoffPolicy,
+  backoffDelayMs,
+  DEFAULT_DELAY_BUCKETS_MS,
+  selectBucket,
+} from './delay-buckets.ts';
+export { HandlerError, InvalidMessageError, PublisherClosedError } from './errors.ts';
+export { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
+export { contentHash, documentIdFor, jobIdFor, normaliseUrl } from './ids.ts';
+export { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
+export { MessagingMetrics } from './metrics.ts';
+export {
+  CONTRACT_VERSION,
+  formatDuration,
+  HEADERS,
+  STAGES,
+  type Stage,
+  type StageNames,
+  type TopologyNames,
+  topologyNames,
+} from './names.ts';
+export { type Outcome, outcome } from './outcome.ts';
+export { type Envelope, Publisher, type PublisherOptions, type Route } from './publisher.ts';
+export {
+  type Document,
+  DocumentSchema,
+  type FetchJob,
+  FetchJobSchema,
+  type RawRecord,
+  RawRecordSchema,
+  type StoreMessage,
+  StoreMessageSchema,
+} from './schemas.ts';
+export { declareTopology, planTopology, type TopologyOptions, type TopologyPlan } from './topology.ts';
+export { childTraceparent, newTraceparent, traceIdOf } from './trace-context.ts';

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, readAttempt } from './message-decoding.ts';
+import { FetchJobSchema } from './schemas.ts';
+
+describe('decodeMessage', () => {
+  it('accepts a valid job', () => {
+    const got = decodeMessage(Buffer.from('{"id":"j1","url":"https://example.com/x"}'), FetchJobSchema);
+    expect(got).toEqual({ ok: true, value: { id: 'j1', url: 'https://example.com/x' } });
+  });
+
+  it('says when the body is not JSON', () => {
+    const got = decodeMessage(Buffer.from('{nope'), FetchJobSchema);
+    expect(got.ok).toBe(false);
+    expect(!got.ok && got.error).toMatch(/^body is not JSON/);
+  });
+
+  it('names the field that fails the schema', () => {
+    const got = decodeMessage(Buffer.from('{"id":"j1","url":"ftp://example.com/x"}'), FetchJobSchema);
+    expect(!got.ok && got.error).toMatch(/url:/);
+  });
+});
+
+describe('readAttempt', () => {
+  it.each([
+    [{}, 1],
+    [{ 'x-attempt': 3 }, 3],
+    [{ 'x-attempt': '4' }, 4],
+    [{ 'x-attempt': 0 }, 1],
+    [{ 'x-attempt': 'abc' }, 1],
+  ])('reads %o as attempt %i', (headers, expected) => {
+    expect(readAttempt(headers)).toBe(expected);
+  });
+});

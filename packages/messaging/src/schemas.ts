@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+const HttpUrl = z.url({ protocol: /^https?$/ });
+const IsoDate = z.iso.datetime({ offset: true });
+const Meta = z.record(z.string(), z.unknown());
+
+export const FetchJobSchema = z.object({
+  id: z.string().min(1).max(200),
+  url: HttpUrl,
+  method: z.enum(['GET', 'POST', 'PUT', 'HEAD']).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  meta: Meta.optional(),
+  source: z.string().optional(),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+});
+export type FetchJob = z.infer<typeof FetchJobSchema>;
+
+export const RawRecordSchema = z.object({
+  jobId: z.string().min(1),
+  url: HttpUrl,
+  finalUrl: HttpUrl,
+  status: z.number().int().min(100).max(599),
+  contentType: z.string(),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+  fetchedAt: IsoDate,
+  durationMs: z.number().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  /** Empty for a not-modified (304) record. */
+  body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']),
+  compressed: z.literal('gzip').optional(),
+  meta: Meta.optional(),
+  source: z.string().optional(),
+});
+export type RawRecord = z.infer<typeof RawRecordSchema>;
+
+export const DocumentSchema = z.object({
+  _id: z.string().min(1),
+  jobId: z.string().min(1),
+  sourceUrl: HttpUrl,
+  title: z.string().optional(),
+  text: z.string(),
+  chunkIndex: z.number().int().nonnegative(),
+  chunkCount: z.number().int().positive(),
+  contentHash: z.string().min(1),
+  tokenCount: z.number().int().nonnegative(),
+  meta: Meta.optional(),
+  fetchedAt: IsoDate,
+  transformedAt: IsoDate,
+});
+export type Document = z.infer<typeof DocumentSchema>;
+
+/**
+ * What reaches the writer: the chunks of one source, or a touch when the source did not change. Batching one
+ * source's chunks in one message lets the writer remove stale chunks in the same flush it writes the new ones.
+ */
+export const StoreMessageSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('documents'),
+    source: z.object({
+      jobId: z.string().min(1),
+      url: HttpUrl,
+      status: z.number().int(),
+      etag: z.string().optional(),
+      lastModified: z.string().optional(),
+      contentHash: z.string(),
+      chunkCount: z.number().int().nonnegative(),
+      fetchedAt: IsoDate,
+    }),
+    documents: z.array(DocumentSchema),
+  }),
+  z.object({
+    kind: z.literal('not-modified'),
+    source: z.object({ jobId: z.string().min(1), url: HttpUrl, fetchedAt: IsoDate }),
+  }),
+]);
+export type StoreMessage = z.infer<typeof StoreMessageSchema>;
