@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from './timing.ts';
+
+const child = fileURLToPath(new URL('./fixtures/service-child.ts', import.meta.url));
+
+function start(env: Record<string, string>) {
+  const proc = spawn(process.execPath, [child], {
+    env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  proc.stdout.on('data', (c: Buffer) => {
+    out.stdout += c.toString();
+  });
+  proc.stderr.on('data', (c: Buffer) => {
+    out.stderr += c.toString();
+  });
+  return { proc, out };
+}
+
+describe('runService', () => {
+  it('stops at start with the variable, the value and what was expected named', async () => {
+    const { proc, out } = start({ DEMO_WORKERS: 'many', SHUTDOWN_GRACE_MS: '5' });
+    const [code] = await once(proc, 'exit');
+    expect(code).toBe(2);
+    expect(out.stderr).toContain('demo-service: Invalid configuration:');
+    expect(out.stderr).toContain('DEMO_WORKERS must be an integer 1..8, got "many"');
+    expect(out.stderr).toContain('SHUTDOWN_GRACE_MS must be an integer 100..600000, got "5"');
+    expect(out.stdout).toBe('');
+  });
+
+  it('runs with valid config, serves health, and shuts down on SIGTERM', async () => {
+    const { proc, out } = start({ DEMO_WORKERS: '3' });
+    await waitFor(() => out.stdout.includes('running on'), { timeoutMs: 10_000, what: 'start' });
+    const port = Number(/running on (\d+)/.exec(out.stdout)?.[1]);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, {
+      timeoutMs: 5_000,
+      what: 'ready',
+    });
+    proc.kill('SIGTERM');
+    const [code] = await once(proc, 'exit');
+    expect(code).toBe(0);
+    expect(out.stdout).toContain('stopping with 3 workers');
+  });
+});
