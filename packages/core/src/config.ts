@@ -113,6 +113,28 @@ export const setting = {
     );
   },
 
+  /** A comma-separated list of integers, e.g. delays in milliseconds. */
+  intList(env: string, options: Common<number[]> & { min?: number; max?: number }): Setting<number[]> {
+    const min = options.min ?? Number.MIN_SAFE_INTEGER;
+    const max = options.max ?? Number.MAX_SAFE_INTEGER;
+    const schema = z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      )
+      .pipe(
+        z.array(z.string().regex(INTEGER).transform(Number).pipe(z.number().int().min(min).max(max))).min(1),
+      );
+    const range =
+      options.min !== undefined || options.max !== undefined
+        ? ` ${options.min ?? '…'}..${options.max ?? '…'}`
+        : '';
+    return make(env, `a comma-separated list of integers${range}`, schema, options, (v) => v.join(','));
+  },
+
   /** A comma-separated list of URLs with one of the given schemes. */
   urls(env: string, protocols: readonly string[], options: Common<string[]>): Setting<string[]> {
     const url = z.string().refine((s) => {

@@ -31,6 +31,12 @@ export {
 export { type Outcome, outcome } from './outcome.ts';
 export { type Envelope, Publisher, type PublisherOptions, type Route } from './publisher.ts';
 export {
+  type Messaging,
+  type MessagingContext,
+  type StageConsumerOptions,
+  startMessaging,
+} from './runtime.ts';
+export {
   type Document,
   DocumentSchema,
   type FetchJob,
@@ -40,5 +46,6 @@ export {
   type StoreMessage,
   StoreMessageSchema,
 } from './schemas.ts';
+export { messagingSettings } from './settings.ts';
 export { declareTopology, planTopology, type TopologyOptions, type TopologyPlan } from './topology.ts';
 export { childTraceparent, newTraceparent, traceIdOf } from './trace-context.ts';
