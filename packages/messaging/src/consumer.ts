@@ -150,30 +150,28 @@ export class Consumer<T> {
     const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '';
     const traceId = traceIdOf(traceparent);
     const logger = this.#options.logger.child({ stage, traceId, messageId });
+    const delivery: Delivery = {
+      stage,
+      messageId,
+      attempt,
+      traceparent,
+      traceId,
+      redelivered: msg.fields.redelivered,
+      headers,
+      logger,
+    };
     let result: Outcome;
     try {
       const decoded = decodeMessage(msg.content, this.#options.schema);
-      if (!decoded.ok) {
-        result = { kind: 'dead', reason: 'invalid-message', message: decoded.error };
-      } else {
-        const delivery: Delivery = {
-          stage,
-          messageId,
-          attempt,
-          traceparent,
-          traceId,
-          redelivered: msg.fields.redelivered,
-          headers,
-          logger,
-        };
-        result = (await this.#handler(decoded.value, delivery)) ?? { kind: 'done' };
-      }
+      result = decoded.ok
+        ? ((await this.#handler(decoded.value, delivery)) ?? { kind: 'done' })
+        : { kind: 'dead', reason: 'invalid-message', message: decoded.error };
     } catch (err) {
       result = decideAfterFailure(err, attempt, this.#options);
       logger.warn({ err, attempt, outcome: result.kind }, 'handler failed');
     }
     try {
-      const final = await this.#settle(msg, headers, attempt, result, logger);
+      const final = await this.#settle(msg, delivery, result);
       if (this.#liveChannels.has(channel)) {
         channel.ack(msg);
         metrics?.acked.inc({ stage });
@@ -188,53 +186,80 @@ export class Consumer<T> {
   }
 
   /** Makes the outcome durable; returns the outcome's kind as finally applied. */
-  async #settle(
-    msg: ConsumeMessage,
-    headers: MessageHeaders,
-    attempt: number,
-    result: Outcome,
-    logger: Logger,
-  ): Promise<Outcome['kind']> {
-    const { stage, metrics } = this.#options;
-    const names = this.#connection.topology.names;
+  async #settle(msg: ConsumeMessage, delivery: Delivery, result: Outcome): Promise<Outcome['kind']> {
+    const { stage, metrics, maxAttempts } = this.#options;
+    const { attempt, headers, logger } = delivery;
     if (result.kind === 'done') return 'done';
-    const envelopeBase = {
-      messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '',
-      traceparent: String(headers[HEADERS.traceparent] ?? newTraceparent()),
-    };
-    if (result.kind === 'retry' && attempt < this.#options.maxAttempts) {
-      const bucketMs = selectBucket(result.delayMs, this.#connection.topology.delayBucketsMs);
-      const delayQueue = names.stage(stage).delayQueue(bucketMs);
-      await this.#publisher.publish({ exchange: names.retryExchange, routingKey: delayQueue }, msg.content, {
-        ...envelopeBase,
+    const deferrals = readCount(headers[HEADERS.deferrals]);
+    if (result.kind === 'retry' && attempt < maxAttempts) {
+      await this.#republishDelayed(msg, delivery, result.delayMs, {
         attempt: attempt + 1,
-        headers: { ...passThroughHeaders(headers), [HEADERS.retryReason]: result.reason },
+        [HEADERS.retryReason]: result.reason,
       });
       metrics?.retried.inc({ stage, reason: result.reason });
-      logger.info({ attempt, reason: result.reason, delayMs: result.delayMs, bucketMs }, 'retry scheduled');
+      logger.info({ attempt, reason: result.reason, delayMs: result.delayMs }, 'retry scheduled');
       return 'retry';
     }
-    const reason = result.reason;
+    if (result.kind === 'defer' && deferrals < (this.#options.maxDeferrals ?? 100)) {
+      await this.#republishDelayed(msg, delivery, result.delayMs, {
+        attempt,
+        [HEADERS.retryReason]: result.reason,
+        [HEADERS.deferrals]: deferrals + 1,
+      });
+      metrics?.retried.inc({ stage, reason: result.reason });
+      logger.debug({ attempt, reason: result.reason, delayMs: result.delayMs }, 'deferred');
+      return 'retry';
+    }
     const message =
-      result.kind === 'dead' ? result.message : (result.message ?? `gave up after ${attempt} attempts`);
+      result.kind === 'dead'
+        ? result.message
+        : result.kind === 'defer'
+          ? `deferred ${deferrals} times (${result.reason})`
+          : (result.message ?? `gave up after ${attempt} attempts`);
+    const names = this.#connection.topology.names;
     await this.#publisher.publish(
       { exchange: names.deadExchange, routingKey: names.stage(stage).routingKey },
       msg.content,
       {
-        ...envelopeBase,
+        messageId: delivery.messageId,
+        traceparent: delivery.traceparent,
         attempt,
         headers: {
           ...passThroughHeaders(headers),
-          [HEADERS.errorReason]: reason,
+          [HEADERS.errorReason]: result.reason,
           [HEADERS.errorMessage]: message.slice(0, 2_000),
           [HEADERS.failedStage]: stage,
         },
       },
     );
-    metrics?.deadLettered.inc({ stage, reason });
-    logger.warn({ attempt, reason, error: message }, 'dead-lettered');
+    metrics?.deadLettered.inc({ stage, reason: result.reason });
+    logger.warn({ attempt, reason: result.reason, error: message }, 'dead-lettered');
     return 'dead';
   }
+
+  /** Sends the message to the smallest delay bucket at least `delayMs` long; it comes back to this stage. */
+  async #republishDelayed(
+    msg: ConsumeMessage,
+    delivery: Delivery,
+    delayMs: number,
+    changes: { attempt: number } & Record<string, string | number>,
+  ): Promise<void> {
+    const { attempt, ...headerChanges } = changes;
+    const names = this.#connection.topology.names;
+    const bucketMs = selectBucket(delayMs, this.#connection.topology.delayBucketsMs);
+    const delayQueue = names.stage(this.#options.stage).delayQueue(bucketMs);
+    await this.#publisher.publish({ exchange: names.retryExchange, routingKey: delayQueue }, msg.content, {
+      messageId: delivery.messageId,
+      traceparent: delivery.traceparent,
+      attempt,
+      headers: { ...passThroughHeaders(delivery.headers), ...headerChanges },
+    });
+  }
+}
+
+function readCount(raw: unknown): number {
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : 0;
+  return Number.isInteger(value) && value > 0 ? value : 0;
 }
 
 /** Headers a republished message keeps: the user's, minus the broker's bookkeeping and those set anew. */

@@ -5,6 +5,8 @@ export interface FailurePolicy {
   /** Attempts at this stage before a retryable failure becomes a dead letter. */
   maxAttempts: number;
   backoff: BackoffPolicy;
+  /** Deferrals (outcomes that do not spend an attempt) before the message is dead-lettered anyway. */
+  maxDeferrals?: number;
   random?: () => number;
 }
 

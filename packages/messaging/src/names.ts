@@ -24,6 +24,7 @@ export const HEADERS = {
   errorMessage: 'x-error-message',
   failedStage: 'x-failed-stage',
   retryReason: 'x-retry-reason',
+  deferrals: 'x-deferrals',
   contentEncoding: 'x-body-encoding',
 } as const;
 
