@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Stops the RabbitMQ node and the FerretDB process that start.sh started; their data stays for the next start.
+# Stopping what is not running is not an error.
+set -euo pipefail
+here="$(dirname "${BASH_SOURCE[0]}")"
+
+status=0
+bash "$here/ferretdb.sh" stop || status=$?
+bash "$here/rabbitmq.sh" stop || status=$?
+exit "$status"

@@ -1,0 +1,17 @@
+export {
+  type BrokerEndpoint,
+  brokerEndpoint,
+  type DatabaseEndpoint,
+  databaseEndpoint,
+  defaultManagementUrl,
+  dockerReachable,
+  SERVICES_MISSING_MESSAGE,
+  ServicesUnavailableError,
+} from './endpoints.ts';
+export {
+  type ConnectionInfo,
+  ManagementApiError,
+  type QueueInfo,
+  RabbitMQManagement,
+} from './rabbitmq-management.ts';
+export { countMessages, type TestBroker, type TestDatabase, useBroker, useDatabase } from './services.ts';
