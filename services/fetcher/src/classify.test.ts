@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { classify, type Observation, statusClass, type Verdict } from './classify.ts';
+
+const backoff = { baseMs: 1_000, maxMs: 60_000 };
+/** With random() = 0.5 the full-jitter backoff of attempt n is half its ceiling: 500, 1000, 2000, ... ms. */
+const half = () => 0.5;
+
+const response = (status: number, retryAfterMs?: number): Observation => ({
+  kind: 'response',
+  status,
+  retryAfterMs,
+});
+const error = (code: string | undefined): Observation => ({ kind: 'error', code });
+const retry = (reason: string, delayMs: number, breakerFailure: boolean, hostPauseMs?: number): Verdict =>
+  ({ kind: 'retry', reason, delayMs, breakerFailure, hostPauseMs }) as Verdict;
+const dead = (reason: string): Verdict => ({ kind: 'dead', reason }) as Verdict;
+const done: Verdict = { kind: 'done' };
+
+// [what, observation, attempt, verdict]
+const TABLE: [string, Observation, number, Verdict][] = [
+  ['200', response(200), 1, done],
+  ['204', response(204), 1, done],
+  ['304 not modified', response(304), 1, done],
+  ['500 on attempt 1', response(500), 1, retry('upstream-5xx', 500, true)],
+  ['502 on attempt 3', response(502), 3, retry('upstream-5xx', 2_000, true)],
+  ['503 without Retry-After', response(503), 1, retry('upstream-5xx', 500, true)],
+  ['503 with Retry-After', response(503, 4_000), 1, retry('rate-limited', 4_000, true, 4_000)],
+  ['500 with a Retry-After beyond the backoff', response(500, 3_000), 1, retry('upstream-5xx', 3_000, true)],
+  ['408', response(408), 2, retry('upstream-408', 1_000, false)],
+  ['429 with Retry-After', response(429, 2_000), 1, retry('rate-limited', 2_000, false, 2_000)],
+  ['429 with Retry-After 0', response(429, 0), 1, retry('rate-limited', 500, false, 0)],
+  [
+    '429 with a Retry-After below the backoff',
+    response(429, 100),
+    4,
+    retry('rate-limited', 4_000, false, 100),
+  ],
+  ['429 without Retry-After', response(429), 2, retry('rate-limited', 1_000, false, 1_000)],
+  ['400', response(400), 1, dead('http-4xx')],
+  ['401', response(401), 1, dead('http-4xx')],
+  ['404', response(404), 1, dead('http-4xx')],
+  ['410', response(410), 1, dead('http-4xx')],
+  ['404 ignores Retry-After', response(404, 1_000), 1, dead('http-4xx')],
+  ['a 3xx not followed', response(302), 1, dead('http-3xx')],
+  ['300 multiple choices', response(300), 1, dead('http-3xx')],
+  ['a status outside 2xx-5xx', response(101), 1, dead('unexpected-status')],
+  ['connect timeout', error('UND_ERR_CONNECT_TIMEOUT'), 1, retry('timeout', 500, true)],
+  ['headers timeout', error('UND_ERR_HEADERS_TIMEOUT'), 2, retry('timeout', 1_000, true)],
+  ['body timeout', error('UND_ERR_BODY_TIMEOUT'), 1, retry('timeout', 500, true)],
+  ['ETIMEDOUT', error('ETIMEDOUT'), 1, retry('timeout', 500, true)],
+  ['connection reset', error('ECONNRESET'), 1, retry('network-error', 500, true)],
+  ['connection refused', error('ECONNREFUSED'), 1, retry('network-error', 500, true)],
+  ['socket closed', error('UND_ERR_SOCKET'), 1, retry('network-error', 500, true)],
+  ['DNS failure', error('ENOTFOUND'), 1, retry('network-error', 500, true)],
+  ['an unknown error code', error('E_SOMETHING_NEW'), 1, retry('network-error', 500, true)],
+  ['an error without a code', error(undefined), 1, retry('network-error', 500, true)],
+  ['truncated body', error('corrupted-response'), 1, retry('corrupted-response', 500, false)],
+  [
+    'content-length mismatch',
+    error('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'),
+    1,
+    retry('corrupted-response', 500, false),
+  ],
+  ['blocked address', error('blocked-address'), 1, dead('blocked-address')],
+  ['invalid URL', error('invalid-url'), 1, dead('invalid-url')],
+  ['invalid URL from node', error('ERR_INVALID_URL'), 1, dead('invalid-url')],
+  ['body too large', error('body-too-large'), 1, dead('body-too-large')],
+  ['too many redirects', error('too-many-redirects'), 1, dead('too-many-redirects')],
+  ['backoff capped at maxMs', response(500), 20, retry('upstream-5xx', 30_000, true)],
+];
+
+describe('classify', () => {
+  it.each(TABLE)('%s', (_what, observation, attempt, expected) => {
+    expect(classify(observation, { attempt, backoff, random: half })).toEqual(expected);
+  });
+
+  it('draws the backoff with full jitter: anywhere from 0 up to the ceiling', () => {
+    const low = classify(response(500), { attempt: 3, backoff, random: () => 0 });
+    const high = classify(response(500), { attempt: 3, backoff, random: () => 0.999_999 });
+    expect(low).toMatchObject({ kind: 'retry', delayMs: 0 });
+    expect(high).toMatchObject({ kind: 'retry', delayMs: 3_999 });
+  });
+
+  it('never retries sooner than Retry-After, whatever the jitter', () => {
+    for (let i = 0; i < 100; i++) {
+      const verdict = classify(response(429, 5_000), { attempt: 1 + (i % 5), backoff });
+      expect(verdict.kind === 'retry' && verdict.delayMs).toBeGreaterThanOrEqual(5_000);
+    }
+  });
+});
+
+describe('statusClass', () => {
+  it.each([
+    [200, '2xx'],
+    [304, '3xx'],
+    [404, '4xx'],
+    [503, '5xx'],
+    [undefined, 'none'],
+  ])('%s → %s', (status, label) => {
+    expect(statusClass(status)).toBe(label);
+  });
+});

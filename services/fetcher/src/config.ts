@@ -1,0 +1,139 @@
+import { type ConfigOf, loadConfig, setting } from '@tributary/core';
+
+/** The fetcher's environment variables (DESIGN.md §7); the README's table is generated from these. */
+export const fetcherSettings = {
+  concurrency: setting.int('FETCH_CONCURRENCY', {
+    default: 200,
+    min: 1,
+    max: 10_000,
+    description: 'requests in flight at once, across all hosts',
+  }),
+  prefetch: setting.int('FETCH_PREFETCH', {
+    default: 0,
+    min: 0,
+    max: 10_000,
+    description: 'unacked jobs the broker may push at once; 0 means the same as FETCH_CONCURRENCY',
+  }),
+  perHostConcurrency: setting.int('FETCH_PER_HOST_CONCURRENCY', {
+    default: 16,
+    min: 1,
+    max: 10_000,
+    description:
+      'requests in flight at once to one host (host:port); also the keep-alive pool size per origin',
+  }),
+  perHostRate: setting.number('FETCH_PER_HOST_RATE', {
+    default: 20,
+    min: 0,
+    max: 1_000_000,
+    description: 'requests started per second to one host (sliding window); 0 means unlimited',
+  }),
+  connectTimeoutMs: setting.int('FETCH_CONNECT_TIMEOUT_MS', {
+    default: 10_000,
+    min: 1,
+    max: 600_000,
+    description: 'DNS lookup plus TCP (and TLS) connect',
+  }),
+  headersTimeoutMs: setting.int('FETCH_HEADERS_TIMEOUT_MS', {
+    default: 30_000,
+    min: 1,
+    max: 600_000,
+    description: 'from sending the request to the response headers',
+  }),
+  bodyTimeoutMs: setting.int('FETCH_BODY_TIMEOUT_MS', {
+    default: 30_000,
+    min: 1,
+    max: 600_000,
+    description: 'longest silence between two chunks of the body',
+  }),
+  maxBodyBytes: setting.int('FETCH_MAX_BODY_BYTES', {
+    default: 10 * 1024 * 1024,
+    min: 1,
+    max: 1024 * 1024 * 1024,
+    description: 'bodies above this are not read past it; the job is dead-lettered body-too-large',
+  }),
+  compressAboveBytes: setting.int('FETCH_COMPRESS_ABOVE_BYTES', {
+    default: 64 * 1024,
+    min: 0,
+    max: 1024 * 1024 * 1024,
+    description: 'bodies above this travel gzip-compressed in the RawRecord',
+  }),
+  maxAttempts: setting.int('FETCH_MAX_ATTEMPTS', {
+    default: 5,
+    min: 1,
+    max: 100,
+    description: 'attempts of a job before a retryable failure becomes a dead letter',
+  }),
+  backoffBaseMs: setting.int('FETCH_BACKOFF_BASE_MS', {
+    default: 1_000,
+    min: 0,
+    max: 3_600_000,
+    description: 'exponential backoff: the ceiling of attempt n is base × 2^(n−1), drawn with full jitter',
+  }),
+  backoffMaxMs: setting.int('FETCH_BACKOFF_MAX_MS', {
+    default: 300_000,
+    min: 0,
+    max: 86_400_000,
+    description: 'largest backoff ceiling',
+  }),
+  maxRedirects: setting.int('FETCH_MAX_REDIRECTS', {
+    default: 5,
+    min: 0,
+    max: 50,
+    description: 'redirects followed per request, each hop checked by the SSRF guard',
+  }),
+  allowHosts: setting.list('FETCH_ALLOW_HOSTS', {
+    default: [],
+    description: 'hosts (name or name:port) that may resolve to private, loopback or link-local addresses',
+  }),
+  allowPrivate: setting.bool('FETCH_ALLOW_PRIVATE', {
+    default: false,
+    description: 'turns the SSRF guard off: any address may be fetched (trusted networks only)',
+  }),
+  userAgent: setting.string('FETCH_USER_AGENT', {
+    default: 'tributary-fetcher/0.1',
+    nonEmpty: true,
+    description: 'User-Agent sent upstream (a job may set its own)',
+  }),
+  breakerErrorPercent: setting.int('FETCH_BREAKER_ERROR_PERCENT', {
+    default: 50,
+    min: 1,
+    max: 100,
+    description: 'share of failing requests (network, timeout, 5xx) in the window that opens a host breaker',
+  }),
+  breakerVolume: setting.int('FETCH_BREAKER_VOLUME', {
+    default: 10,
+    min: 1,
+    max: 1_000_000,
+    description: 'requests to a host within the window before its breaker may open',
+  }),
+  breakerResetMs: setting.int('FETCH_BREAKER_RESET_MS', {
+    default: 30_000,
+    min: 10,
+    max: 3_600_000,
+    description: 'time a breaker stays open before a half-open probe',
+  }),
+  breakerWindowMs: setting.int('FETCH_BREAKER_WINDOW_MS', {
+    default: 10_000,
+    min: 100,
+    max: 3_600_000,
+    description: 'rolling window over which a breaker counts failures',
+  }),
+  maxHosts: setting.int('FETCH_MAX_HOSTS', {
+    default: 1_000,
+    min: 1,
+    max: 1_000_000,
+    description: 'hosts whose breaker and limits are kept; the least recently used beyond it are forgotten',
+  }),
+};
+
+export type FetcherOptions = ConfigOf<typeof fetcherSettings>;
+
+/** The defaults of every option, from the settings themselves: one place where defaults live. */
+export function resolveFetcherOptions(overrides: Partial<FetcherOptions> = {}): FetcherOptions {
+  return { ...loadConfig(fetcherSettings, {}), ...overrides };
+}
+
+/** The broker prefetch: FETCH_PREFETCH, or FETCH_CONCURRENCY when it is 0. */
+export function prefetchOf(options: Pick<FetcherOptions, 'prefetch' | 'concurrency'>): number {
+  return options.prefetch > 0 ? options.prefetch : options.concurrency;
+}

@@ -1,0 +1,194 @@
+import {
+  type BackoffPolicy,
+  type Delivery,
+  type FetchJob,
+  type Outcome,
+  outcome,
+  type RawRecord,
+} from '@tributary/messaging';
+import type PQueue from 'p-queue';
+import { type CircuitBreakers, CircuitOpenError } from './circuit-breakers.ts';
+import { classify, type Observation, statusClass, type Verdict } from './classify.ts';
+import { errorCode, FetcherClosingError, HostPausedError } from './errors.ts';
+import type { HostLimits } from './host-limits.ts';
+import { type HttpClient, type HttpResponse, headerValue } from './http-client.ts';
+import type { FetcherMetrics } from './metrics.ts';
+import { payloadProblem } from './payload-check.ts';
+import { requestHeaders, toRawRecord } from './raw-record.ts';
+import { parseRetryAfter } from './retry-after.ts';
+
+/**
+ * The fetch stage's handler: one job in, one outcome out. The job waits for its host's limits and a global
+ * slot, goes through the host's circuit breaker to upstream, and the attempt is classified (classify.ts).
+ * A response worth keeping is published as a RawRecord with a broker confirm before the outcome says done,
+ * so the consumer acks the job only once its record is safe.
+ */
+
+export interface FetchJobOptions {
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  compressAboveBytes: number;
+}
+
+export interface FetchJobDeps {
+  client: HttpClient;
+  hostLimits: HostLimits;
+  breakers: CircuitBreakers;
+  /** The global concurrency limit. */
+  globalLimit: PQueue;
+  metrics: FetcherMetrics;
+  /** Publishes the record to the transform stage and resolves once the broker confirmed it. */
+  publish: (record: RawRecord, job: FetchJob, delivery: Delivery) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** One attempt, classified. */
+interface Attempt {
+  verdict: Verdict;
+  response: HttpResponse | undefined;
+  status: number | undefined;
+  /** Why the attempt failed, for the dead letter and the log. */
+  problem: string | undefined;
+  durationMs: number;
+  finishedAtMs: number;
+}
+
+export class FetchJobHandler {
+  readonly #options: FetchJobOptions;
+  readonly #deps: FetchJobDeps;
+  readonly #now: () => number;
+
+  constructor(options: FetchJobOptions, deps: FetchJobDeps) {
+    this.#options = options;
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async handle(job: FetchJob, delivery: Delivery): Promise<Outcome> {
+    let host: string;
+    try {
+      host = new URL(job.url).host;
+    } catch {
+      return this.#dead('invalid-url', 'the job URL does not parse');
+    }
+    const { hostLimits, breakers, globalLimit } = this.#deps;
+    // An open circuit is known before queueing: the job does not wait for a slot only to be refused.
+    if (breakers.isOpen(host)) return this.#defer('circuit-open', breakers.retryInMs(host));
+    let attempt: Attempt;
+    try {
+      attempt = await hostLimits.run(host, () =>
+        globalLimit.add(() =>
+          breakers.call(
+            host,
+            () => this.#attempt(job, delivery.attempt),
+            (a) => a.verdict.kind === 'retry' && a.verdict.breakerFailure,
+          ),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof CircuitOpenError) return this.#defer('circuit-open', err.retryInMs);
+      if (err instanceof HostPausedError) return this.#defer('host-backoff', err.remainingMs);
+      if (err instanceof FetcherClosingError) return this.#defer('shutting-down', 0);
+      throw err;
+    }
+    const { verdict } = attempt;
+    this.#record(host, attempt);
+    if (verdict.kind === 'retry' && verdict.hostPauseMs !== undefined) {
+      hostLimits.pause(host, verdict.hostPauseMs);
+    }
+    switch (verdict.kind) {
+      case 'done': {
+        if (attempt.response === undefined) throw new Error('a done attempt without a response');
+        const record = toRawRecord(
+          job,
+          attempt.response,
+          { fetchedAtMs: attempt.finishedAtMs, durationMs: attempt.durationMs },
+          this.#options.compressAboveBytes,
+        );
+        await this.#deps.publish(record, job, delivery);
+        return outcome.done();
+      }
+      case 'dead':
+        return this.#dead(verdict.reason, attempt.problem ?? verdict.reason);
+      case 'retry': {
+        const message = attempt.problem ?? verdict.reason;
+        if (delivery.attempt >= this.#options.maxAttempts) {
+          this.#deps.metrics.deadLetters.inc({ reason: verdict.reason });
+        } else {
+          this.#deps.metrics.retries.inc({ reason: verdict.reason });
+        }
+        delivery.logger.debug(
+          { reason: verdict.reason, status: attempt.status, delayMs: verdict.delayMs },
+          'fetch attempt failed',
+        );
+        return outcome.retry(verdict.reason, verdict.delayMs, message);
+      }
+    }
+  }
+
+  async #attempt(job: FetchJob, attemptNumber: number): Promise<Attempt> {
+    const started = performance.now();
+    let observation: Observation;
+    let response: HttpResponse | undefined;
+    let problem: string | undefined;
+    try {
+      response = await this.#deps.client.request({
+        url: job.url,
+        method: job.method,
+        headers: requestHeaders(job),
+        body: job.body,
+      });
+      const contentType = headerValue(response.headers['content-type']);
+      const corrupted =
+        response.status >= 200 && response.status < 300
+          ? payloadProblem(contentType, response.body)
+          : undefined;
+      if (corrupted !== undefined) {
+        observation = { kind: 'error', code: 'corrupted-response' };
+        problem = corrupted;
+      } else {
+        const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#now());
+        observation = { kind: 'response', status: response.status, retryAfterMs };
+        problem = `upstream answered ${response.status}`;
+      }
+    } catch (err) {
+      observation = { kind: 'error', code: errorCode(err) };
+      problem = err instanceof Error ? err.message : String(err);
+    }
+    const verdict = classify(observation, {
+      attempt: attemptNumber,
+      backoff: this.#options.backoff,
+      ...(this.#deps.random ? { random: this.#deps.random } : {}),
+    });
+    return {
+      verdict,
+      response,
+      status: response?.status,
+      problem: verdict.kind === 'done' ? undefined : problem,
+      durationMs: performance.now() - started,
+      finishedAtMs: this.#now(),
+    };
+  }
+
+  #record(host: string, attempt: Attempt): void {
+    const { metrics } = this.#deps;
+    metrics.requests.inc({
+      host,
+      outcome: attempt.verdict.kind,
+      status_class: statusClass(attempt.status),
+    });
+    metrics.duration.observe({ host }, attempt.durationMs / 1000);
+    if (attempt.response !== undefined) metrics.bytes.inc({ host }, attempt.response.body.byteLength);
+  }
+
+  #defer(reason: string, delayMs: number): Outcome {
+    this.#deps.metrics.deferrals.inc({ reason });
+    return outcome.defer(reason, Math.max(0, Math.ceil(delayMs)));
+  }
+
+  #dead(reason: string, message: string): Outcome {
+    this.#deps.metrics.deadLetters.inc({ reason });
+    return outcome.dead(reason, message);
+  }
+}

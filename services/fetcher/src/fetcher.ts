@@ -1,0 +1,125 @@
+import type { Logger } from '@tributary/core';
+import type { Delivery, FetchJob, Outcome, RawRecord } from '@tributary/messaging';
+import PQueue from 'p-queue';
+import type { Registry } from 'prom-client';
+import { AddressGuard, type Resolver } from './address-guard.ts';
+import { CircuitBreakers } from './circuit-breakers.ts';
+import type { FetcherOptions } from './config.ts';
+import { FetchJobHandler } from './fetch-job.ts';
+import { HostLimits } from './host-limits.ts';
+import { HttpClient } from './http-client.ts';
+import { FetcherMetrics } from './metrics.ts';
+
+export interface FetcherDeps {
+  registry: Registry;
+  logger: Logger;
+  /** Publishes a record to the transform stage, resolving once the broker confirmed it. */
+  publish: (record: RawRecord, job: FetchJob, delivery: Delivery) => Promise<void>;
+  /** Name resolution for the SSRF guard; the system resolver by default. */
+  resolve?: Resolver;
+  now?: () => number;
+  random?: () => number;
+}
+
+export type FetcherState = 'running' | 'draining' | 'closed';
+
+/**
+ * The fetch stage built from its parts: SSRF guard, HTTP client, per-host limits and breakers, the global
+ * limit, metrics, and the job handler. Used by main.ts and, in process, by the integration tests.
+ *
+ * Stopping takes two steps around the consumer's own stop: `drain()` first (jobs still waiting for a slot go
+ * back through a delay queue; requests already running finish), then, once the consumer has settled every
+ * message, `close()` closes the connections.
+ */
+export class Fetcher {
+  readonly #hostLimits: HostLimits;
+  readonly #breakers: CircuitBreakers;
+  readonly #client: HttpClient;
+  readonly #handler: FetchJobHandler;
+  readonly #globalLimit: PQueue;
+  #state: FetcherState = 'running';
+
+  constructor(options: FetcherOptions, deps: FetcherDeps) {
+    const guard = new AddressGuard({
+      allowHosts: options.allowHosts,
+      allowPrivate: options.allowPrivate,
+      ...(deps.resolve ? { resolve: deps.resolve } : {}),
+    });
+    this.#client = new HttpClient({
+      guard,
+      connectTimeoutMs: options.connectTimeoutMs,
+      headersTimeoutMs: options.headersTimeoutMs,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      maxRedirects: options.maxRedirects,
+      userAgent: options.userAgent,
+      connectionsPerOrigin: options.perHostConcurrency,
+    });
+    this.#hostLimits = new HostLimits({
+      concurrency: options.perHostConcurrency,
+      ratePerSecond: options.perHostRate,
+      maxHosts: options.maxHosts,
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+    this.#globalLimit = new PQueue({ concurrency: options.concurrency });
+    let metrics: FetcherMetrics | undefined;
+    this.#breakers = new CircuitBreakers({
+      errorThresholdPercentage: options.breakerErrorPercent,
+      volumeThreshold: options.breakerVolume,
+      resetTimeoutMs: options.breakerResetMs,
+      rollingWindowMs: options.breakerWindowMs,
+      maxHosts: options.maxHosts,
+      ...(deps.now ? { now: deps.now } : {}),
+      onTransition: (host, to) => {
+        metrics?.breakerTransitions.inc({ host, to });
+        deps.logger.info({ host, state: to }, 'circuit breaker state changed');
+      },
+    });
+    metrics = new FetcherMetrics(deps.registry, {
+      requestsInFlight: () => this.#globalLimit.pending,
+      requestsWaiting: () => this.#hostLimits.load.waiting + this.#globalLimit.size,
+      breakerStates: () => this.#breakers.states(),
+    });
+    this.#handler = new FetchJobHandler(
+      {
+        maxAttempts: options.maxAttempts,
+        backoff: { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs },
+        compressAboveBytes: options.compressAboveBytes,
+      },
+      {
+        client: this.#client,
+        hostLimits: this.#hostLimits,
+        breakers: this.#breakers,
+        globalLimit: this.#globalLimit,
+        metrics,
+        publish: deps.publish,
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.random ? { random: deps.random } : {}),
+      },
+    );
+  }
+
+  get state(): FetcherState {
+    return this.#state;
+  }
+
+  /** The consumer's handler. */
+  readonly handle = (job: FetchJob, delivery: Delivery): Promise<Outcome> =>
+    this.#handler.handle(job, delivery);
+
+  /** Starts no new request: jobs waiting for a slot, and jobs that arrive from now on, are handed back. */
+  drain(): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'draining';
+    this.#hostLimits.close();
+  }
+
+  /** After the consumer has stopped: closes the upstream connections and the breakers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.drain();
+    this.#state = 'closed';
+    this.#breakers.close();
+    await this.#client.close();
+  }
+}

@@ -1,0 +1,219 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, buildConnector, type Dispatcher, errors as undiciErrors } from 'undici';
+import { type AddressGuard, defaultPort } from './address-guard.ts';
+import {
+  BodyTooLargeError,
+  CorruptedResponseError,
+  errorCode,
+  FetchFailure,
+  InvalidUrlError,
+  TooManyRedirectsError,
+} from './errors.ts';
+import { followRedirect, type HopRequest } from './redirects.ts';
+
+/**
+ * Upstream HTTP on undici's `Agent` + `request()` (keep-alive pools per origin; `fetch()` costs several times
+ * the CPU per request). Every connection goes through the SSRF guard: the connector resolves the host,
+ * refuses private addresses and connects to the address it checked. Redirects are followed here, hop by
+ * hop, each one checked again; bodies are read up to a byte limit and never past it.
+ */
+
+export interface HttpClientOptions {
+  guard: AddressGuard;
+  connectTimeoutMs: number;
+  /** Time to the response headers. */
+  headersTimeoutMs: number;
+  /** Longest silence while the body streams. */
+  bodyTimeoutMs: number;
+  maxBodyBytes: number;
+  maxRedirects: number;
+  userAgent: string;
+  /** Sockets per origin: the per-host concurrency, so no request waits for a socket. */
+  connectionsPerOrigin: number;
+  keepAliveTimeoutMs?: number;
+}
+
+export interface HttpRequest {
+  url: string;
+  method?: string | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: string | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** The URL that answered, after redirects. */
+  finalUrl: string;
+  redirects: number;
+  headers: IncomingHttpHeaders;
+  /** The body of a 2xx; empty for other statuses, HEAD and 304. */
+  body: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Errors while the body streams that mean it ended early: the response is incomplete, not the network down. */
+const TRUNCATION_CODES: ReadonlySet<string> = new Set([
+  'UND_ERR_SOCKET',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNRESET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidUrlError(raw, 'does not parse');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidUrlError(raw, `${url.protocol} is not fetched; only http and https`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidUrlError(raw, 'credentials in URLs are not sent');
+  }
+  url.hash = '';
+  return url;
+}
+
+export class HttpClient {
+  readonly #options: Required<HttpClientOptions>;
+  readonly #agent: Agent;
+
+  constructor(options: HttpClientOptions) {
+    this.#options = { keepAliveTimeoutMs: 30_000, ...options };
+    const { guard, connectTimeoutMs } = this.#options;
+    const connectDirect = buildConnector({ timeout: connectTimeoutMs, allowH2: false });
+    const connect: buildConnector.connector = (opts, callback) => {
+      const port = opts.port ? Number(opts.port) : defaultPort(opts.protocol);
+      withTimeout(guard.resolve(opts.hostname, port), connectTimeoutMs, opts.hostname).then(
+        (pinned) => connectDirect(pinned ? { ...opts, hostname: pinned.address } : opts, callback),
+        (err: Error) => callback(err, null),
+      );
+    };
+    this.#agent = new Agent({
+      connect,
+      connections: this.#options.connectionsPerOrigin,
+      pipelining: 1,
+      keepAliveTimeout: this.#options.keepAliveTimeoutMs,
+      headersTimeout: this.#options.headersTimeoutMs,
+      bodyTimeout: this.#options.bodyTimeoutMs,
+    });
+  }
+
+  /**
+   * Sends the request and follows redirects. Resolves with the final response for any status; rejects with
+   * a FetchFailure (blocked address, invalid URL, body too large, truncated body, too many redirects) or
+   * undici's error (connect, headers and body timeouts, socket errors).
+   */
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const { guard, maxRedirects, userAgent } = this.#options;
+    let hop: HopRequest = {
+      url: parseUrl(request.url),
+      method: request.method ?? 'GET',
+      headers: { 'user-agent': userAgent, ...request.headers },
+      body: request.body,
+    };
+    for (let redirects = 0; ; redirects++) {
+      guard.checkUrl(hop.url);
+      const response = await this.#agent.request({
+        origin: hop.url.origin,
+        path: `${hop.url.pathname}${hop.url.search}`,
+        method: hop.method as Dispatcher.HttpMethod,
+        headers: hop.headers,
+        body: hop.body ?? null,
+      });
+      let next: HopRequest | undefined;
+      try {
+        next = followRedirect(hop, response.statusCode, headerValue(response.headers.location));
+      } catch (err) {
+        await discard(response);
+        throw err;
+      }
+      if (next !== undefined) {
+        await discard(response);
+        if (redirects >= maxRedirects) throw new TooManyRedirectsError(maxRedirects);
+        hop = next;
+        continue;
+      }
+      const wantsBody = response.statusCode >= 200 && response.statusCode < 300 && hop.method !== 'HEAD';
+      let body = EMPTY;
+      if (wantsBody) body = await this.#readBody(response);
+      else await discard(response);
+      return {
+        status: response.statusCode,
+        finalUrl: hop.url.href,
+        redirects,
+        headers: response.headers,
+        body,
+      };
+    }
+  }
+
+  /** Reads the body up to the limit; past it, stops reading and closes the connection. */
+  async #readBody(response: Dispatcher.ResponseData): Promise<Buffer> {
+    const limit = this.#options.maxBodyBytes;
+    const declared = Number(headerValue(response.headers['content-length']));
+    if (Number.isFinite(declared) && declared > limit) {
+      response.body.destroy();
+      throw new BodyTooLargeError(limit, declared);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        total += chunk.byteLength;
+        if (total > limit) {
+          response.body.destroy();
+          throw new BodyTooLargeError(limit);
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if (err instanceof FetchFailure) throw err;
+      const code = errorCode(err);
+      if (code !== undefined && TRUNCATION_CODES.has(code)) {
+        throw new CorruptedResponseError(`the body ended after ${total} bytes, before it was complete`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
+  }
+
+  /** Waits for requests in flight, then closes every connection. */
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  /** Aborts whatever is still in flight. */
+  destroy(): Promise<void> {
+    return this.#agent.destroy();
+  }
+}
+
+/** Drains a body we do not keep so that its connection can be reused (undici closes it past a limit). */
+async function discard(response: Dispatcher.ResponseData): Promise<void> {
+  try {
+    await response.body.dump();
+  } catch {
+    // The connection is closed instead; nothing to keep.
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, host: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new undiciErrors.ConnectTimeoutError(`resolving ${host} took over ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
