@@ -142,7 +142,7 @@ export class HttpClient {
         continue;
       }
       const wantsBody = response.statusCode >= 200 && response.statusCode < 300 && hop.method !== 'HEAD';
-      let body = EMPTY;
+      let body: Buffer = EMPTY;
       if (wantsBody) body = await this.#readBody(response);
       else await discard(response);
       return {

@@ -1,0 +1,241 @@
+import { createLogger, createRegistry, type Logger, waitFor } from '@tributary/core';
+import { Fetcher, type FetcherOptions, resolveFetcherOptions } from '@tributary/fetcher';
+import {
+  BrokerConnection,
+  Consumer,
+  childTraceparent,
+  type FetchJob,
+  FetchJobSchema,
+  jobIdFor,
+  MessagingMetrics,
+  newTraceparent,
+  Publisher,
+  type RawRecord,
+  type TopologyOptions,
+  topologyNames,
+} from '@tributary/messaging';
+import amqplib from 'amqplib';
+import type { Registry } from 'prom-client';
+import { createDemoApi, type DemoApi, type DemoApiOptions } from '../../../services/demo-api/src/server.ts';
+import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
+
+/** Short delay queues so that retries come back within a test's time. */
+export const TEST_DELAY_BUCKETS_MS = [200, 1_000, 3_000];
+/** The topology every party of a test declares; the child-process fetcher gets the same through its env. */
+export const TEST_TOPOLOGY = { delayBucketsMs: TEST_DELAY_BUCKETS_MS, maxLength: 100_000, deliveryLimit: 5 };
+
+/** Short timeouts and a small backoff: failures are decided in well under a second. */
+export const TEST_FETCHER_DEFAULTS: Partial<FetcherOptions> = {
+  concurrency: 50,
+  perHostConcurrency: 50,
+  perHostRate: 0,
+  connectTimeoutMs: 2_000,
+  headersTimeoutMs: 2_000,
+  bodyTimeoutMs: 2_000,
+  maxAttempts: 3,
+  backoffBaseMs: 50,
+  backoffMaxMs: 200,
+};
+
+export interface DeadLetter {
+  body: FetchJob;
+  headers: Record<string, unknown>;
+}
+
+/**
+ * One test's world: its own vhost on the real broker, a demo API in process on port 0, and a fetcher built
+ * from its modules, consuming `fetch.jobs` and publishing to `transform.raw`. Records and dead letters are
+ * read back with a plain amqplib connection, as any other service would see them.
+ */
+export interface FetcherWorld {
+  broker: TestBroker;
+  demo: DemoApi;
+  /** The demo API's base URL, `http://127.0.0.1:port`. */
+  demoUrl: string;
+  fetcher: Fetcher;
+  registry: Registry;
+  connection: BrokerConnection;
+  publisher: Publisher;
+  consumer: Consumer<FetchJob>;
+  /** A job for a path of the demo API (`/records/1?failFirst=2`); its id derives from the URL. */
+  job(path: string, extra?: Partial<FetchJob>): FetchJob;
+  enqueue(...jobs: FetchJob[]): Promise<void>;
+  /** Every record that reached `transform.raw` so far, taken off the queue (kept for later calls). */
+  records(): Promise<RawRecord[]>;
+  waitForRecords(count: number, timeoutMs?: number): Promise<RawRecord[]>;
+  deadLetters(): Promise<DeadLetter[]>;
+  waitForDeadLetters(count: number, timeoutMs?: number): Promise<DeadLetter[]>;
+  /** Requests for this exact path and query that reached the demo API. */
+  attempts(path: string): number;
+  /** The fetcher's metric value for these labels (0 when never set). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  fetcher?: Partial<FetcherOptions>;
+  demo?: DemoApiOptions;
+}
+
+export function testLogger(name: string): Logger {
+  return createLogger({ service: name, level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
+}
+
+/** A connection and confirmed publisher on the test vhost with the test topology. */
+export async function connectBroker(
+  amqpUrl: string,
+  name: string,
+  logger: Logger,
+  metrics: MessagingMetrics,
+): Promise<{ connection: BrokerConnection; publisher: Publisher; topology: TopologyOptions }> {
+  const topology: TopologyOptions = { names: topologyNames(''), ...TEST_TOPOLOGY };
+  const connection = new BrokerConnection({ urls: [amqpUrl], name, topology, logger, metrics });
+  connection.start();
+  await connection.waitForConnect(15_000);
+  const publisher = new Publisher(connection, { metrics, logger });
+  publisher.start();
+  return { connection, publisher, topology };
+}
+
+export function jobFor(url: string, extra: Partial<FetchJob> = {}): FetchJob {
+  return { id: jobIdFor({ url }), url, ...extra };
+}
+
+export async function publishJobs(publisher: Publisher, jobs: readonly FetchJob[]): Promise<void> {
+  await Promise.all(
+    jobs.map((job) =>
+      publisher.publishToStage('fetch', job, { messageId: job.id, traceparent: newTraceparent() }),
+    ),
+  );
+}
+
+/** Takes every message now in `queue` (acking it) with a connection of its own. */
+export async function takeAll(
+  amqpUrl: string,
+  queue: string,
+): Promise<{ body: unknown; headers: Record<string, unknown> }[]> {
+  const connection = await amqplib.connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    const out: { body: unknown; headers: Record<string, unknown> }[] = [];
+    for (;;) {
+      const msg = await channel.get(queue, { noAck: true });
+      if (!msg) return out;
+      out.push({
+        body: JSON.parse(msg.content.toString()),
+        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<FetcherWorld> {
+  const broker = await useBroker();
+  const demo = createDemoApi({ port: 0, ...options.demo });
+  const { url: demoUrl, port } = await demo.start();
+  const logger = testLogger('fetcher-test');
+  const registry = createRegistry('fetcher-test', { defaultMetrics: false });
+  const metrics = new MessagingMetrics(registry);
+  const { connection, publisher } = await connectBroker(broker.amqpUrl, 'fetcher-test', logger, metrics);
+  const fetcherOptions = resolveFetcherOptions({
+    ...TEST_FETCHER_DEFAULTS,
+    allowHosts: [`127.0.0.1:${port}`],
+    ...options.fetcher,
+  });
+  const fetcher = new Fetcher(fetcherOptions, {
+    registry,
+    logger,
+    publish: (record, job, delivery) =>
+      publisher.publishToStage('transform', record, {
+        messageId: job.id,
+        traceparent: childTraceparent(delivery.traceparent),
+      }),
+  });
+  const consumer = new Consumer(
+    connection,
+    publisher,
+    {
+      stage: 'fetch',
+      schema: FetchJobSchema,
+      prefetch: fetcherOptions.prefetch || fetcherOptions.concurrency,
+      maxAttempts: fetcherOptions.maxAttempts,
+      backoff: { baseMs: fetcherOptions.backoffBaseMs, maxMs: fetcherOptions.backoffMaxMs },
+      logger,
+      metrics,
+    },
+    fetcher.handle,
+  );
+  consumer.start();
+
+  const records: RawRecord[] = [];
+  const dead: DeadLetter[] = [];
+  const takeRecords = async () => {
+    for (const m of await takeAll(broker.amqpUrl, 'transform.raw')) records.push(m.body as RawRecord);
+    return [...records];
+  };
+  const takeDead = async () => {
+    for (const m of await takeAll(broker.amqpUrl, 'fetch.dead')) {
+      dead.push({ body: m.body as FetchJob, headers: m.headers });
+    }
+    return [...dead];
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    broker,
+    demo,
+    demoUrl,
+    fetcher,
+    registry,
+    connection,
+    publisher,
+    consumer,
+    job: (path, extra) => jobFor(`${demoUrl}${path}`, extra),
+    enqueue: (...jobs) => publishJobs(publisher, jobs),
+    records: takeRecords,
+    async waitForRecords(count, timeoutMs = 20_000) {
+      await waitFor(async () => (await takeRecords()).length >= count, {
+        timeoutMs,
+        intervalMs: 100,
+        what: `${count} records in transform.raw (have ${records.length})`,
+      });
+      return [...records];
+    },
+    deadLetters: takeDead,
+    async waitForDeadLetters(count, timeoutMs = 20_000) {
+      await waitFor(async () => (await takeDead()).length >= count, {
+        timeoutMs,
+        intervalMs: 100,
+        what: `${count} dead letters in fetch.dead (have ${dead.length})`,
+      });
+      return [...dead];
+    },
+    attempts: (path) => demo.stats.attempts(path),
+    async metric(name, labels = {}) {
+      const metric = registry.getSingleMetric(name);
+      if (!metric) throw new Error(`no metric ${name}`);
+      const { values } = await metric.get();
+      return values
+        .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+        .reduce((sum, v) => sum + v.value, 0);
+    },
+    close() {
+      closed ??= (async () => {
+        fetcher.drain();
+        await consumer.stop();
+        await fetcher.close();
+        await publisher.close();
+        await connection.close();
+        await demo.close();
+        await broker[Symbol.asyncDispose]();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Ready messages in a queue of the world's vhost, asked of the broker itself. */
+export function queueDepth(world: FetcherWorld, queue: string): Promise<number> {
+  return countMessages(world.broker.amqpUrl, queue);
+}
