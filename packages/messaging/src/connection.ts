@@ -136,7 +136,12 @@ export class BrokerConnection {
     if (!manager || this.#state === 'closed') return;
     this.#state = 'closed';
     this.#options.metrics?.connected.set(0);
-    await manager.close();
+    try {
+      await manager.close();
+    } catch (err) {
+      // Closing a connection the broker already dropped fails; it is closed either way.
+      this.#options.logger.debug({ err }, 'broker connection was already closed');
+    }
   }
 
   #requireManager(): AmqpConnectionManager {

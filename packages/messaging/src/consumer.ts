@@ -89,7 +89,11 @@ export class Consumer<T> {
     this.#wrapper = this.#connection.createChannel(`consumer:${this.#options.stage}`, async (channel) => {
       if (this.#state !== 'running') return;
       this.#liveChannels.set(channel, undefined);
-      channel.once('close', () => this.#onChannelClosed(channel));
+      let channelError: unknown;
+      channel.once('error', (err: unknown) => {
+        channelError = err;
+      });
+      channel.once('close', () => this.#onChannelClosed(channel, channelError));
       await channel.prefetch(this.#options.prefetch);
       const { consumerTag } = await channel.consume(queue, (msg) => {
         if (msg) this.#track(this.#process(channel, msg));
@@ -119,17 +123,19 @@ export class Consumer<T> {
     void work.finally(() => this.#inFlight.delete(work));
   }
 
-  #onChannelClosed(channel: Channel): void {
+  #onChannelClosed(channel: Channel, channelError: unknown): void {
     this.#liveChannels.delete(channel);
-    // A channel closed by a channel-level error is not reopened by amqp-connection-manager until the
-    // connection itself is rebuilt; force that so consuming resumes.
-    if (this.#state === 'running' && this.#connection.isConnected) {
+    // A channel closed by a channel-level error (not by its connection going away) is not reopened by
+    // amqp-connection-manager until the connection itself is rebuilt; force that so consuming resumes.
+    if (channelError === undefined || this.#state !== 'running') return;
+    setImmediate(() => {
+      if (this.#state !== 'running' || !this.#connection.isConnected) return;
       this.#options.logger.warn(
-        { stage: this.#options.stage },
-        'consumer channel closed; rebuilding connection',
+        { err: channelError, stage: this.#options.stage },
+        'consumer channel failed; reconnecting',
       );
       this.#connection.forceReconnect();
-    }
+    });
   }
 
   #onCancelledByBroker(channel: Channel): void {

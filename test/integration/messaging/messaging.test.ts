@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { sleep, waitFor } from '@tributary/core';
 import { type Delivery, HandlerError, newTraceparent, outcome } from '@tributary/messaging';
+import amqplib from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
@@ -199,7 +200,9 @@ describe('messaging on a real broker', () => {
   it('makes publishers wait while the queue is full, and delivers every message once consumers drain it', async () => {
     harness = await startHarness(broker.amqpUrl, { maxLength: 5 });
     const h = harness;
-    const total = 40;
+    // The broker checks a quorum queue's length asynchronously, so a short burst can overshoot the limit;
+    // enough messages make sure it refuses some.
+    const total = 300;
     let confirmed = 0;
     const publishes = Array.from({ length: total }, (_, n) => publishNumbered(h, n).then(() => confirmed++));
     await waitFor(async () => (await h.metrics.publishRefused.get()).values.some((v) => v.value > 0), {
@@ -209,7 +212,7 @@ describe('messaging on a real broker', () => {
     expect(confirmed).toBeLessThan(total);
     const received = new Set<number>();
     h.consume('fetch', Numbered, async (message) => {
-      await sleep(5);
+      await sleep(1);
       received.add(message.n);
       return outcome.done();
     });
@@ -240,6 +243,29 @@ describe('messaging on a real broker', () => {
     });
     expect((await h.metrics.reconnects.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
     expect(h.connection.isConnected).toBe(true);
+  });
+
+  it('declares its topology again and resumes when its queue is deleted under it', async () => {
+    harness = await startHarness(broker.amqpUrl);
+    const h = harness;
+    const received = new Set<number>();
+    const consumer = h.consume('fetch', Numbered, (message) => {
+      received.add(message.n);
+      return outcome.done();
+    });
+    await waitFor(() => consumer.isConsuming, { timeoutMs: 10_000, what: 'the consumer to start' });
+    const conn = await amqplib.connect(broker.amqpUrl);
+    const ch = await conn.createChannel();
+    await ch.deleteQueue('fetch.jobs');
+    await conn.close();
+    // A publish to an exchange with no queue is dropped by the broker, so wait for the queue to be back.
+    await waitFor(async () => (await countMessages(broker.amqpUrl, 'fetch.jobs').catch(() => -1)) >= 0, {
+      timeoutMs: 10_000,
+      what: 'the queue to be declared again',
+    });
+    await publishNumbered(h, 1);
+    await waitFor(() => received.has(1), { timeoutMs: 20_000, what: 'delivery after the queue came back' });
+    expect(consumer.isConsuming).toBe(true);
   });
 
   it('stops gracefully with handlers in flight: they finish and ack, the rest stay queued', async () => {

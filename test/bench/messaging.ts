@@ -1,0 +1,145 @@
+// Throughput of the messaging layer against raw amqplib on the same broker, in one run, as a ratio.
+// Both sides: confirm channel, persistent messages, a quorum queue, publishing and consuming at the same time.
+//   npm run bench:messaging            (AMQP_URL / RABBITMQ_MANAGEMENT_URL from the environment)
+//   BENCH_MESSAGES=50000 npm run bench:messaging
+import { createLogger, createRegistry } from '@tributary/core';
+import {
+  BrokerConnection,
+  Consumer,
+  MessagingMetrics,
+  newTraceparent,
+  outcome,
+  Publisher,
+  topologyNames,
+} from '@tributary/messaging';
+import amqplib from 'amqplib';
+import { z } from 'zod';
+import { useBroker } from '../support/index.ts';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WINDOW = 512; // unconfirmed publishes in flight, the same on both sides
+const PREFETCH = 500;
+const payload = (n: number) => ({ n, url: `https://example.com/articles/${n}`, note: 'x'.repeat(120) });
+
+async function rawAmqplib(amqpUrl: string, queue: string): Promise<number> {
+  const conn = await amqplib.connect(amqpUrl);
+  const pub = await conn.createConfirmChannel();
+  const sub = await conn.createChannel();
+  await pub.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await sub.prefetch(PREFETCH);
+  const started = performance.now();
+  let consumed = 0;
+  const done = new Promise<void>((resolve) => {
+    void sub.consume(queue, (msg) => {
+      if (!msg) return;
+      JSON.parse(msg.content.toString());
+      sub.ack(msg);
+      if (++consumed === MESSAGES) resolve();
+    });
+  });
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  for (let n = 0; n < MESSAGES; n++) {
+    while (inFlight >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
+    inFlight++;
+    pub.publish(
+      '',
+      queue,
+      Buffer.from(JSON.stringify(payload(n))),
+      {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: `m-${n}`,
+        headers: { traceparent: newTraceparent() },
+      },
+      () => {
+        inFlight--;
+        wake?.();
+      },
+    );
+  }
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await conn.close();
+  return MESSAGES / seconds;
+}
+
+async function messagingLayer(amqpUrl: string, prefix: string): Promise<number> {
+  const logger = createLogger({ service: 'bench', level: 'warn' });
+  const metrics = new MessagingMetrics(createRegistry('bench', { defaultMetrics: false }));
+  const connection = new BrokerConnection({
+    urls: [amqpUrl],
+    name: 'bench',
+    logger,
+    metrics,
+    topology: {
+      names: topologyNames(prefix),
+      delayBucketsMs: [1_000],
+      maxLength: 10_000_000,
+      deliveryLimit: 5,
+    },
+  });
+  connection.start();
+  await connection.waitForConnect(10_000);
+  const publisher = new Publisher(connection, { maxUnconfirmed: WINDOW, metrics, logger });
+  publisher.start();
+  let consumed = 0;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const schema = z.object({ n: z.number(), url: z.string(), note: z.string() });
+  const consumer = new Consumer(
+    connection,
+    publisher,
+    {
+      stage: 'fetch',
+      schema,
+      prefetch: PREFETCH,
+      maxAttempts: 3,
+      backoff: { baseMs: 100, maxMs: 1_000 },
+      logger,
+      metrics,
+    },
+    () => {
+      if (++consumed === MESSAGES) resolveDone();
+      return outcome.done();
+    },
+  );
+  const started = performance.now();
+  consumer.start();
+  const publishes: Promise<void>[] = [];
+  for (let n = 0; n < MESSAGES; n++) {
+    publishes.push(
+      publisher.publishToStage('fetch', payload(n), { messageId: `m-${n}`, traceparent: newTraceparent() }),
+    );
+    // The publisher bounds what is unconfirmed; yielding now and then keeps the caller's own queue short too.
+    if (n % WINDOW === 0) await Promise.all(publishes.splice(0, publishes.length - WINDOW));
+  }
+  await Promise.all(publishes);
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.stop();
+  await publisher.close();
+  await connection.close();
+  return MESSAGES / seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+await using broker = await useBroker();
+const raw: number[] = [];
+const layer: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  raw.push(await rawAmqplib(broker.amqpUrl, `bench.raw.${round}`));
+  layer.push(await messagingLayer(broker.amqpUrl, `bench${round}.`));
+  console.log(
+    `round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} msg/s, layer ${layer.at(-1)?.toFixed(0)} msg/s`,
+  );
+}
+const ratio = median(layer) / median(raw);
+console.log(`\nmessages per round: ${MESSAGES}, publish window ${WINDOW}, prefetch ${PREFETCH}`);
+console.log(`raw amqplib (median of ${ROUNDS}): ${median(raw).toFixed(0)} msg/s published and consumed`);
+console.log(
+  `messaging layer (median of ${ROUNDS}): ${median(layer).toFixed(0)} msg/s published and consumed`,
+);
+console.log(`ratio layer/raw: ${ratio.toFixed(2)} (goal ≥ 0.80)`);
