@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidOptionsError,
+  MalformedContentError,
+  TransformError,
+  UnsupportedContentTypeError,
+} from './errors.ts';
+
+describe('transform errors', () => {
+  it.each([
+    [new UnsupportedContentTypeError('image/png'), 'unsupported-content-type', 'UnsupportedContentTypeError'],
+    [new MalformedContentError('body is not valid JSON'), 'malformed-content', 'MalformedContentError'],
+    [
+      new InvalidOptionsError('targetTokens', 'targetTokens must be ...'),
+      'invalid-options',
+      'InvalidOptionsError',
+    ],
+  ])('%s carries its reason and says it is not retryable', (error, reason, name) => {
+    expect(error).toBeInstanceOf(TransformError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.reason).toBe(reason);
+    expect(error.retryable).toBe(false);
+    expect(error.name).toBe(name);
+  });
+
+  it('names the content type and keeps the cause', () => {
+    expect(new UnsupportedContentTypeError('image/png').message).toContain('"image/png"');
+    const cause = new SyntaxError('Unexpected end of JSON input');
+    expect(new MalformedContentError('body is not valid JSON', { cause }).cause).toBe(cause);
+  });
+});
