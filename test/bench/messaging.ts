@@ -6,10 +6,12 @@ import { createLogger, createRegistry } from '@tributary/core';
 import {
   BrokerConnection,
   Consumer,
+  declareTopology,
   MessagingMetrics,
   newTraceparent,
   outcome,
   Publisher,
+  planTopology,
   topologyNames,
 } from '@tributary/messaging';
 import amqplib from 'amqplib';
@@ -22,11 +24,22 @@ const WINDOW = 512; // unconfirmed publishes in flight, the same on both sides
 const PREFETCH = 500;
 const payload = (n: number) => ({ n, url: `https://example.com/articles/${n}`, note: 'x'.repeat(120) });
 
-async function rawAmqplib(amqpUrl: string, queue: string): Promise<number> {
+// The same topology on both sides (a direct exchange into a quorum queue with a delivery limit, at-least-once
+// dead-lettering and reject-publish), so the ratio measures the client layer, not the broker's routing.
+const topology = (prefix: string) => ({
+  names: topologyNames(prefix),
+  delayBucketsMs: [1_000],
+  maxLength: 10_000_000,
+  deliveryLimit: 5,
+});
+
+async function rawAmqplib(amqpUrl: string, prefix: string): Promise<number> {
   const conn = await amqplib.connect(amqpUrl);
   const pub = await conn.createConfirmChannel();
   const sub = await conn.createChannel();
-  await pub.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  const names = topology(prefix).names.stage('fetch');
+  await declareTopology(pub, planTopology(topology(prefix)));
+  const queue = names.queue;
   await sub.prefetch(PREFETCH);
   const started = performance.now();
   let consumed = 0;
@@ -44,8 +57,8 @@ async function rawAmqplib(amqpUrl: string, queue: string): Promise<number> {
     while (inFlight >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
     inFlight++;
     pub.publish(
-      '',
-      queue,
+      names.exchange,
+      names.routingKey,
       Buffer.from(JSON.stringify(payload(n))),
       {
         persistent: true,
@@ -130,7 +143,7 @@ await using broker = await useBroker();
 const raw: number[] = [];
 const layer: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  raw.push(await rawAmqplib(broker.amqpUrl, `bench.raw.${round}`));
+  raw.push(await rawAmqplib(broker.amqpUrl, `raw${round}.`));
   layer.push(await messagingLayer(broker.amqpUrl, `bench${round}.`));
   console.log(
     `round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} msg/s, layer ${layer.at(-1)?.toFixed(0)} msg/s`,

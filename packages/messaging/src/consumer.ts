@@ -1,6 +1,7 @@
 import type { Logger } from '@tributary/core';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { z } from 'zod';
 import type { BrokerConnection } from './connection.ts';
 import { selectBucket } from './delay-buckets.ts';
@@ -56,6 +57,10 @@ export class Consumer<T> {
   #state: ConsumerState = 'idle';
   readonly #liveChannels = new Map<Channel, string | undefined>();
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #durationTimers = new Map<Outcome['kind'], Histogram.Internal<'stage' | 'outcome'>>();
+  readonly #stageMetrics:
+    | { consumed: Counter.Internal; acked: Counter.Internal; inFlight: Gauge.Internal<'stage'> }
+    | undefined;
 
   constructor(
     connection: BrokerConnection,
@@ -67,6 +72,12 @@ export class Consumer<T> {
     this.#publisher = publisher;
     this.#options = options;
     this.#handler = handler;
+    const { metrics, stage } = options;
+    this.#stageMetrics = metrics && {
+      consumed: metrics.consumed.labels({ stage }),
+      acked: metrics.acked.labels({ stage }),
+      inFlight: metrics.inFlight.labels({ stage }),
+    };
   }
 
   get state(): ConsumerState {
@@ -118,6 +129,17 @@ export class Consumer<T> {
     await this.#wrapper?.close();
   }
 
+  #durationTimer(kind: Outcome['kind']): Histogram.Internal<'stage' | 'outcome'> | undefined {
+    const metrics = this.#options.metrics;
+    if (!metrics) return undefined;
+    let timer = this.#durationTimers.get(kind);
+    if (!timer) {
+      timer = metrics.handlerDuration.labels({ stage: this.#options.stage, outcome: kind });
+      this.#durationTimers.set(kind, timer);
+    }
+    return timer;
+  }
+
   #track(work: Promise<void>): void {
     this.#inFlight.add(work);
     void work.finally(() => this.#inFlight.delete(work));
@@ -145,17 +167,20 @@ export class Consumer<T> {
   }
 
   async #process(channel: Channel, msg: ConsumeMessage): Promise<void> {
-    const { stage, metrics } = this.#options;
+    const { stage } = this.#options;
+    const metrics = this.#stageMetrics;
     const started = performance.now();
-    metrics?.consumed.inc({ stage });
-    metrics?.inFlight.inc({ stage });
+    metrics?.consumed.inc();
+    metrics?.inFlight.inc();
     const headers = (msg.properties.headers ?? {}) as MessageHeaders;
     const attempt = readAttempt(headers);
     const carried = headers[HEADERS.traceparent];
     const traceparent = typeof carried === 'string' ? carried : newTraceparent();
     const messageId = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '';
     const traceId = traceIdOf(traceparent);
-    const logger = this.#options.logger.child({ stage, traceId, messageId });
+    // A child logger per message is not free; build it only when something is logged.
+    let logger: Logger | undefined;
+    const baseLogger = this.#options.logger;
     const delivery: Delivery = {
       stage,
       messageId,
@@ -164,7 +189,10 @@ export class Consumer<T> {
       traceId,
       redelivered: msg.fields.redelivered,
       headers,
-      logger,
+      get logger() {
+        logger ??= baseLogger.child({ stage, traceId, messageId });
+        return logger;
+      },
     };
     let result: Outcome;
     try {
@@ -174,28 +202,28 @@ export class Consumer<T> {
         : { kind: 'dead', reason: 'invalid-message', message: decoded.error };
     } catch (err) {
       result = decideAfterFailure(err, attempt, this.#options);
-      logger.warn({ err, attempt, outcome: result.kind }, 'handler failed');
+      delivery.logger.warn({ err, attempt, outcome: result.kind }, 'handler failed');
     }
     try {
       const final = await this.#settle(msg, delivery, result);
       if (this.#liveChannels.has(channel)) {
         channel.ack(msg);
-        metrics?.acked.inc({ stage });
+        metrics?.acked.inc();
       }
-      metrics?.handlerDuration.observe({ stage, outcome: final }, (performance.now() - started) / 1000);
+      this.#durationTimer(final)?.observe((performance.now() - started) / 1000);
     } catch (err) {
       // The follow-up publish did not happen (publisher closing): leave the message unacked; it comes back.
-      logger.warn({ err }, 'could not settle message; it will be redelivered');
+      delivery.logger.warn({ err }, 'could not settle message; it will be redelivered');
     } finally {
-      metrics?.inFlight.dec({ stage });
+      metrics?.inFlight.dec();
     }
   }
 
   /** Makes the outcome durable; returns the outcome's kind as finally applied. */
   async #settle(msg: ConsumeMessage, delivery: Delivery, result: Outcome): Promise<Outcome['kind']> {
     const { stage, metrics, maxAttempts } = this.#options;
-    const { attempt, headers, logger } = delivery;
     if (result.kind === 'done') return 'done';
+    const { attempt, headers, logger } = delivery;
     const deferrals = readCount(headers[HEADERS.deferrals]);
     if (result.kind === 'retry' && attempt < maxAttempts) {
       await this.#republishDelayed(msg, delivery, result.delayMs, {

@@ -1,6 +1,8 @@
 import { type Logger, sleep } from '@tributary/core';
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, Options } from 'amqplib';
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { Histogram } from 'prom-client';
 import type { BrokerConnection } from './connection.ts';
 import { backoffDelayMs } from './delay-buckets.ts';
 import { PublisherClosedError } from './errors.ts';
@@ -30,22 +32,32 @@ export interface Route {
   routingKey: string;
 }
 
+type SendResult = 'confirmed' | 'refused' | 'lost';
+
 const jsonBody = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 /**
- * Publishes through a confirm channel. `publish()` resolves only once the broker has confirmed the message;
- * while the broker refuses it (a work queue at `x-max-length` with reject-publish) it backs off and tries again,
- * so the caller simply waits and holds its own input unacked. While disconnected, amqp-connection-manager keeps
- * the message and sends it after reconnecting.
+ * Publishes on a confirm channel. `publish()` resolves only once the broker has confirmed the message. When the
+ * broker refuses it (a work queue at `x-max-length` with reject-publish) the publisher backs off and tries again;
+ * when the channel is lost before the confirm, it sends the message again on the next channel. Either way the
+ * caller simply waits, holding its own input unacked, and nothing is lost.
+ *
+ * amqp-connection-manager owns the connection and re-runs this channel's setup after every reconnect; the
+ * publisher then writes to the confirm channel directly, which costs far less per message than the wrapper's
+ * own queue, and waits for `drain` when the socket's buffer is full.
  */
 export class Publisher {
   readonly #connection: BrokerConnection;
   readonly #limit: LimitFunction;
   readonly #options: Required<Omit<PublisherOptions, 'metrics' | 'logger'>> &
     Pick<PublisherOptions, 'metrics' | 'logger'>;
-  #channel: ChannelWrapper | undefined;
+  #wrapper: ChannelWrapper | undefined;
+  #channel: ConfirmChannel | undefined;
+  #writable = true;
+  #waiters: (() => void)[] = [];
   #closed = false;
   readonly #closing = new AbortController();
+  readonly #confirmTimers = new Map<string, Histogram.Internal<'exchange'>>();
 
   constructor(connection: BrokerConnection, options: PublisherOptions = {}) {
     this.#connection = connection;
@@ -54,7 +66,18 @@ export class Publisher {
   }
 
   start(): void {
-    this.#channel ??= this.#connection.createChannel('publisher');
+    this.#wrapper ??= this.#connection.createChannel('publisher', async (channel) => {
+      channel.on('close', () => {
+        if (this.#channel === channel) this.#channel = undefined;
+      });
+      channel.on('drain', () => {
+        this.#writable = true;
+        this.#wake();
+      });
+      this.#channel = channel;
+      this.#writable = true;
+      this.#wake();
+    });
   }
 
   /** Publishes a JSON message as the input of `stage`. */
@@ -64,77 +87,114 @@ export class Publisher {
   }
 
   async publish(route: Route, content: Buffer, envelope: Envelope): Promise<void> {
-    const channel = this.#channel;
-    if (!channel || this.#closed) throw new PublisherClosedError();
-    const headers = {
-      ...envelope.headers,
-      [HEADERS.version]: CONTRACT_VERSION,
-      [HEADERS.attempt]: envelope.attempt ?? 1,
-      [HEADERS.traceparent]: envelope.traceparent,
-    };
-    const properties = {
+    if (!this.#wrapper || this.#closed) throw new PublisherClosedError();
+    const properties: Options.Publish = {
       persistent: true,
       contentType: 'application/json',
       messageId: envelope.messageId,
       timestamp: Math.floor(Date.now() / 1000),
-      headers,
+      headers: {
+        ...envelope.headers,
+        [HEADERS.version]: CONTRACT_VERSION,
+        [HEADERS.attempt]: envelope.attempt ?? 1,
+        [HEADERS.traceparent]: envelope.traceparent,
+      },
     };
-    await this.#limit(() => this.#publishUntilConfirmed(channel, route, content, properties));
+    await this.#limit(() => this.#publishUntilConfirmed(route, content, properties));
   }
 
-  async #publishUntilConfirmed(
-    channel: ChannelWrapper,
-    route: Route,
-    content: Buffer,
-    properties: Record<string, unknown>,
-  ): Promise<void> {
+  async #publishUntilConfirmed(route: Route, content: Buffer, properties: Options.Publish): Promise<void> {
     const { metrics } = this.#options;
-    for (let refusals = 0; ; refusals++) {
-      if (this.#closed) throw new PublisherClosedError();
+    let refusals = 0;
+    for (;;) {
+      const channel = await this.#writableChannel();
       const started = performance.now();
-      try {
-        await channel.publish(route.exchange, route.routingKey, content, properties);
-        metrics?.publishConfirmDuration.observe(
-          { exchange: route.exchange },
-          (performance.now() - started) / 1000,
-        );
+      const result = await this.#send(channel, route, content, properties);
+      if (result === 'confirmed') {
+        this.#confirmTimer(route.exchange)?.observe((performance.now() - started) / 1000);
         return;
-      } catch (err) {
-        if (this.#closed) throw new PublisherClosedError();
-        // A nack: the broker did not take the message (full queue). Nothing is lost: try again after a pause.
-        metrics?.publishRefused.inc({ exchange: route.exchange });
-        const delayMs = backoffDelayMs(refusals + 1, {
-          baseMs: this.#options.refusedBackoffBaseMs,
-          maxMs: this.#options.refusedBackoffMaxMs,
-        });
-        try {
-          await sleep(Math.max(delayMs, this.#options.refusedBackoffBaseMs / 2), this.#closing.signal);
-        } catch {
-          throw new PublisherClosedError();
-        }
-        if (refusals % 100 === 0) {
-          this.#options.logger?.warn(
-            { err, exchange: route.exchange, refusals },
-            'broker refused publish; retrying',
-          );
-        }
+      }
+      if (result === 'lost') continue; // the channel went away unconfirmed: send again on the next one
+      // Refused (nacked): the queue is full. Wait, then offer it again.
+      refusals++;
+      metrics?.publishRefused.inc({ exchange: route.exchange });
+      if (refusals % 100 === 1) {
+        this.#options.logger?.warn(
+          { exchange: route.exchange, refusals },
+          'broker refused publish; retrying',
+        );
+      }
+      const { refusedBackoffBaseMs: baseMs, refusedBackoffMaxMs: maxMs } = this.#options;
+      try {
+        await sleep(Math.max(baseMs / 2, backoffDelayMs(refusals, { baseMs, maxMs })), this.#closing.signal);
+      } catch {
+        throw new PublisherClosedError();
       }
     }
   }
 
-  /** Waits for confirms in flight, then closes the channel; later publishes reject. */
+  /** Label lookups cost more than the observation itself on this hot path; keep one child per exchange. */
+  #confirmTimer(exchange: string): Histogram.Internal<'exchange'> | undefined {
+    const metrics = this.#options.metrics;
+    if (!metrics) return undefined;
+    let timer = this.#confirmTimers.get(exchange);
+    if (!timer) {
+      timer = metrics.publishConfirmDuration.labels({ exchange });
+      this.#confirmTimers.set(exchange, timer);
+    }
+    return timer;
+  }
+
+  #send(
+    channel: ConfirmChannel,
+    route: Route,
+    content: Buffer,
+    properties: Options.Publish,
+  ): Promise<SendResult> {
+    return new Promise((resolve) => {
+      try {
+        const hasRoom = channel.publish(route.exchange, route.routingKey, content, properties, (err) => {
+          if (!err) {
+            resolve('confirmed');
+            return;
+          }
+          // amqplib fails every pending confirm when the channel closes, before this publisher hears of the
+          // close; look once the close has been handled to tell a lost channel from a nack.
+          queueMicrotask(() => resolve(this.#channel === channel ? 'refused' : 'lost'));
+        });
+        if (!hasRoom) this.#writable = false;
+      } catch {
+        // The channel closed between the check and the write.
+        if (this.#channel === channel) this.#channel = undefined;
+        resolve('lost');
+      }
+    });
+  }
+
+  /** The current channel once it exists and has room in its write buffer. */
+  async #writableChannel(): Promise<ConfirmChannel> {
+    for (;;) {
+      if (this.#closed) throw new PublisherClosedError();
+      const channel = this.#channel;
+      if (channel && this.#writable) return channel;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Lets confirms in flight land (up to 5 s while connected), then closes; later publishes reject. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    const channel = this.#channel;
-    // Let confirms already in flight land, so the callers waiting on them can ack their input.
-    if (channel) {
-      const deadline = Date.now() + 5_000;
-      while (this.#limit.activeCount > 0 && Date.now() < deadline && this.#connection.isConnected) {
-        await sleep(10);
-      }
+    const deadline = Date.now() + 5_000;
+    while (this.#limit.activeCount > 0 && Date.now() < deadline && this.#connection.isConnected) {
+      await sleep(10);
     }
     this.#closed = true;
     this.#closing.abort();
-    await channel?.close();
+    this.#wake();
+    await this.#wrapper?.close();
   }
 }
