@@ -70,6 +70,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('parses integer lists and names a bad item', () => {
+    const listSpec = {
+      buckets: setting.intList('DELAYS_MS', { default: [1_000], min: 1, max: 60_000, description: 'delays' }),
+    };
+    expect(loadConfig(listSpec, { DELAYS_MS: '200, 1000,' }).buckets).toEqual([200, 1_000]);
+    expect(loadConfig(listSpec, {}).buckets).toEqual([1_000]);
+    expect(() => loadConfig(listSpec, { DELAYS_MS: '200,soon' })).toThrow(
+      'DELAYS_MS must be a comma-separated list of integers 1..60000, got "200,soon"',
+    );
+  });
+
   it('never echoes a secret back', () => {
     const secretSpec = { password: setting.int('DB_PASSWORD_PIN', { secret: true, description: 'pin' }) };
     expect(() => loadConfig(secretSpec, { DB_PASSWORD_PIN: 'hunter2' })).toThrow(

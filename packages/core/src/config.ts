@@ -41,6 +41,21 @@ function make<T>(
 }
 
 const INTEGER = /^[-+]?\d+$/;
+
+/** " 1..10000" when bounds are given, for the words of an error. */
+function rangeText(options: { min?: number; max?: number }): string {
+  return options.min !== undefined || options.max !== undefined
+    ? ` ${options.min ?? '…'}..${options.max ?? '…'}`
+    : '';
+}
+
+/** A comma-separated value split into trimmed, non-blank items. */
+const commaSeparated = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 export const setting = {
@@ -97,12 +112,7 @@ export const setting = {
 
   /** A comma-separated list; blank items are dropped. */
   list(env: string, options: Common<string[]> & { nonEmpty?: boolean }): Setting<string[]> {
-    const items = z.string().transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    );
+    const items = commaSeparated;
     const schema = options.nonEmpty ? items.pipe(z.array(z.string()).min(1)) : items;
     return make(
       env,
@@ -117,17 +127,9 @@ export const setting = {
   intList(env: string, options: Common<number[]> & { min?: number; max?: number }): Setting<number[]> {
     const min = options.min ?? Number.MIN_SAFE_INTEGER;
     const max = options.max ?? Number.MAX_SAFE_INTEGER;
-    const schema = z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s.length > 0),
-      )
-      .pipe(
-        z.array(z.string().regex(INTEGER).transform(Number).pipe(z.number().int().min(min).max(max))).min(1),
-      );
+    const schema = commaSeparated.pipe(
+      z.array(z.string().regex(INTEGER).transform(Number).pipe(z.number().int().min(min).max(max))).min(1),
+    );
     const range =
       options.min !== undefined || options.max !== undefined
         ? ` ${options.min ?? '…'}..${options.max ?? '…'}`
@@ -144,15 +146,7 @@ export const setting = {
         return false;
       }
     });
-    const schema = z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s.length > 0),
-      )
-      .pipe(z.array(url).min(1));
+    const schema = commaSeparated.pipe(z.array(url).min(1));
     return make(env, `a comma-separated list of ${protocols.join('/')} URLs`, schema, options, (v) =>
       v.join(','),
     );

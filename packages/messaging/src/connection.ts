@@ -1,4 +1,4 @@
-import type { Logger } from '@tributary/core';
+import { type Logger, redactUrl } from '@tributary/core';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import type { MessagingMetrics } from './metrics.ts';
@@ -150,18 +150,8 @@ export class BrokerConnection {
   }
 }
 
+/** amqp-connection-manager reports a URL as a string or as `{ url }`. */
 function redactAmqpUrl(url: unknown): string {
-  const text =
-    typeof url === 'string'
-      ? url
-      : typeof url === 'object' && url && 'url' in url
-        ? String(url.url)
-        : String(url);
-  try {
-    const parsed = new URL(text);
-    if (parsed.password) parsed.password = 'redacted';
-    return parsed.toString();
-  } catch {
-    return '[unparseable url]';
-  }
+  const text = typeof url === 'object' && url !== null && 'url' in url ? String(url.url) : String(url);
+  return redactUrl(text);
 }
