@@ -30,7 +30,7 @@ export interface Harness {
 
 /** A connection, a publisher and consumers on the test's own vhost, all closed together. */
 export async function startHarness(
-  amqpUrl: string,
+  amqpUrl: string | string[],
   topology: Partial<Omit<TopologyOptions, 'names'>> & { prefix?: string } = {},
 ): Promise<Harness> {
   const logger = createLogger({ service: 'messaging-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -43,7 +43,7 @@ export async function startHarness(
     deliveryLimit: topology.deliveryLimit ?? 5,
   };
   const connection = new BrokerConnection({
-    urls: [amqpUrl],
+    urls: Array.isArray(amqpUrl) ? amqpUrl : [amqpUrl],
     name: 'messaging-test',
     topology: options,
     logger,

@@ -245,6 +245,13 @@ describe('messaging on a real broker', () => {
     expect(h.connection.isConnected).toBe(true);
   });
 
+  it('moves on to the next broker URL when the first one is down', async () => {
+    // Port 1 on loopback refuses at once: a broker that is down.
+    harness = await startHarness(['amqp://guest:guest@127.0.0.1:1', broker.amqpUrl]);
+    await publishNumbered(harness, 5);
+    expect(await countMessages(broker.amqpUrl, 'fetch.jobs')).toBe(1);
+  });
+
   it('declares its topology again and resumes when its queue is deleted under it', async () => {
     harness = await startHarness(broker.amqpUrl);
     const h = harness;
