@@ -103,6 +103,8 @@ export class AddressGuard {
   readonly #allow: readonly AllowEntry[];
   readonly #allowPrivate: boolean;
   readonly #resolve: Resolver;
+  /** checkUrl's verdict per `host:port` of IP literals: the range of a refused one, undefined when allowed. */
+  readonly #literalVerdicts = new Map<string, { range: string | undefined }>();
 
   constructor(options: AddressGuardOptions = {}) {
     this.#allow = (options.allowHosts ?? []).map(parseAllowEntry);
@@ -122,12 +124,27 @@ export class AddressGuard {
    * A name passes here; it is checked when its connection is made ({@link resolve}).
    */
   checkUrl(url: URL): void {
+    const key = `${url.protocol}//${url.host}`;
+    let verdict = this.#literalVerdicts.get(key);
+    if (verdict === undefined) {
+      verdict = { range: this.#literalRange(url) };
+      // Bounded: literals are few in practice; a flood of them only costs recomputation.
+      if (this.#literalVerdicts.size >= 10_000) this.#literalVerdicts.clear();
+      this.#literalVerdicts.set(key, verdict);
+    }
+    if (verdict.range !== undefined) {
+      throw new BlockedAddressError(url.host, canonicalHost(url.hostname), verdict.range);
+    }
+  }
+
+  /** The range of a refused IP-literal host; undefined for a name, an allowed host or a public address. */
+  #literalRange(url: URL): string | undefined {
     const host = canonicalHost(url.hostname);
-    if (isIP(host) === 0) return;
+    if (isIP(host) === 0) return undefined;
     const port = url.port === '' ? defaultPort(url.protocol) : Number(url.port);
-    if (this.isAllowed(host, port)) return;
+    if (this.isAllowed(host, port)) return undefined;
     const range = addressRange(host);
-    if (range !== 'unicast') throw new BlockedAddressError(url.host, host, range);
+    return range === 'unicast' ? undefined : range;
   }
 
   /**

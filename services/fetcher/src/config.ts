@@ -12,7 +12,8 @@ export const fetcherSettings = {
     default: 0,
     min: 0,
     max: 10_000,
-    description: 'unacked jobs the broker may push at once; 0 means the same as FETCH_CONCURRENCY',
+    description:
+      'unacked jobs the broker may push at once; 0 means twice FETCH_CONCURRENCY, so a freed request slot finds a job waiting instead of waiting for the broker',
   }),
   perHostConcurrency: setting.int('FETCH_PER_HOST_CONCURRENCY', {
     default: 16,
@@ -133,7 +134,13 @@ export function resolveFetcherOptions(overrides: Partial<FetcherOptions> = {}): 
   return { ...loadConfig(fetcherSettings, {}), ...overrides };
 }
 
-/** The broker prefetch: FETCH_PREFETCH, or FETCH_CONCURRENCY when it is 0. */
+/**
+ * The broker prefetch: FETCH_PREFETCH, or twice FETCH_CONCURRENCY when it is 0. A job holds its prefetch slot
+ * past its request, while its record is published and confirmed and its ack reaches the broker; with prefetch
+ * equal to the concurrency the request slot it freed stays empty meanwhile. The global limit keeps requests
+ * at FETCH_CONCURRENCY whatever the prefetch (measured: 10,000 jobs at 300 ms, concurrency 500: 1.2× the ideal
+ * time with 2×, 1.3 to 1.4× with 1×).
+ */
 export function prefetchOf(options: Pick<FetcherOptions, 'prefetch' | 'concurrency'>): number {
-  return options.prefetch > 0 ? options.prefetch : options.concurrency;
+  return options.prefetch > 0 ? options.prefetch : Math.min(2 * options.concurrency, 65_535);
 }

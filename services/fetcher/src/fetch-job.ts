@@ -6,12 +6,12 @@ import {
   outcome,
   type RawRecord,
 } from '@tributary/messaging';
-import type PQueue from 'p-queue';
+import type { LimitFunction } from 'p-limit';
 import { type CircuitBreakers, CircuitOpenError } from './circuit-breakers.ts';
 import { classify, type Observation, statusClass, type Verdict } from './classify.ts';
 import { errorCode, FetcherClosingError, HostPausedError } from './errors.ts';
 import type { HostLimits } from './host-limits.ts';
-import { type HttpClient, type HttpResponse, headerValue } from './http-client.ts';
+import { type HttpClient, type HttpResponse, headerValue, requestUrl } from './http-client.ts';
 import type { FetcherMetrics } from './metrics.ts';
 import { payloadProblem } from './payload-check.ts';
 import { requestHeaders, toRawRecord } from './raw-record.ts';
@@ -35,7 +35,7 @@ export interface FetchJobDeps {
   hostLimits: HostLimits;
   breakers: CircuitBreakers;
   /** The global concurrency limit. */
-  globalLimit: PQueue;
+  globalLimit: LimitFunction;
   metrics: FetcherMetrics;
   /** Publishes the record to the transform stage and resolves once the broker confirmed it. */
   publish: (record: RawRecord, job: FetchJob, delivery: Delivery) => Promise<void>;
@@ -66,22 +66,23 @@ export class FetchJobHandler {
   }
 
   async handle(job: FetchJob, delivery: Delivery): Promise<Outcome> {
-    let host: string;
+    let url: URL;
     try {
-      host = new URL(job.url).host;
-    } catch {
-      return this.#dead('invalid-url', 'the job URL does not parse');
+      url = requestUrl(job.url);
+    } catch (err) {
+      return this.#dead('invalid-url', err instanceof Error ? err.message : 'the job URL does not parse');
     }
+    const host = url.host;
     const { hostLimits, breakers, globalLimit } = this.#deps;
     // An open circuit is known before queueing: the job does not wait for a slot only to be refused.
     if (breakers.isOpen(host)) return this.#defer('circuit-open', breakers.retryInMs(host));
     let attempt: Attempt;
     try {
       attempt = await hostLimits.run(host, () =>
-        globalLimit.add(() =>
+        globalLimit(() =>
           breakers.call(
             host,
-            () => this.#attempt(job, delivery.attempt),
+            () => this.#attempt(job, url, delivery.attempt),
             (a) => a.verdict.kind === 'retry' && a.verdict.breakerFailure,
           ),
         ),
@@ -127,14 +128,14 @@ export class FetchJobHandler {
     }
   }
 
-  async #attempt(job: FetchJob, attemptNumber: number): Promise<Attempt> {
+  async #attempt(job: FetchJob, url: URL, attemptNumber: number): Promise<Attempt> {
     const started = performance.now();
     let observation: Observation;
     let response: HttpResponse | undefined;
     let problem: string | undefined;
     try {
       response = await this.#deps.client.request({
-        url: job.url,
+        url,
         method: job.method,
         headers: requestHeaders(job),
         body: job.body,

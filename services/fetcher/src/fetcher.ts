@@ -1,6 +1,6 @@
 import type { Logger } from '@tributary/core';
 import type { Delivery, FetchJob, Outcome, RawRecord } from '@tributary/messaging';
-import PQueue from 'p-queue';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Registry } from 'prom-client';
 import { AddressGuard, type Resolver } from './address-guard.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
@@ -36,7 +36,7 @@ export class Fetcher {
   readonly #breakers: CircuitBreakers;
   readonly #client: HttpClient;
   readonly #handler: FetchJobHandler;
-  readonly #globalLimit: PQueue;
+  readonly #globalLimit: LimitFunction;
   #state: FetcherState = 'running';
 
   constructor(options: FetcherOptions, deps: FetcherDeps) {
@@ -61,7 +61,7 @@ export class Fetcher {
       maxHosts: options.maxHosts,
       ...(deps.now ? { now: deps.now } : {}),
     });
-    this.#globalLimit = new PQueue({ concurrency: options.concurrency });
+    this.#globalLimit = pLimit(options.concurrency);
     let metrics: FetcherMetrics | undefined;
     this.#breakers = new CircuitBreakers({
       errorThresholdPercentage: options.breakerErrorPercent,
@@ -76,8 +76,8 @@ export class Fetcher {
       },
     });
     metrics = new FetcherMetrics(deps.registry, {
-      requestsInFlight: () => this.#globalLimit.pending,
-      requestsWaiting: () => this.#hostLimits.load.waiting + this.#globalLimit.size,
+      requestsInFlight: () => this.#globalLimit.activeCount,
+      requestsWaiting: () => this.#hostLimits.load.waiting + this.#globalLimit.pendingCount,
       breakerStates: () => this.#breakers.states(),
     });
     this.#handler = new FetchJobHandler(

@@ -34,7 +34,8 @@ export interface HttpClientOptions {
 }
 
 export interface HttpRequest {
-  url: string;
+  /** The URL, parsed by the caller once (or a string, parsed here). */
+  url: string | URL;
   method?: string | undefined;
   headers?: Readonly<Record<string, string>> | undefined;
   body?: string | undefined;
@@ -64,20 +65,24 @@ export function headerValue(value: string | string[] | undefined): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
-function parseUrl(raw: string): URL {
+/** Checks (and parses, when given a string) the URL of a request; the fragment is never sent. */
+export function requestUrl(raw: string | URL): URL {
   let url: URL;
   try {
-    url = new URL(raw);
+    url = typeof raw === 'string' ? new URL(raw) : raw;
   } catch {
-    throw new InvalidUrlError(raw, 'does not parse');
+    throw new InvalidUrlError(String(raw), 'does not parse');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidUrlError(raw, `${url.protocol} is not fetched; only http and https`);
+    throw new InvalidUrlError(url.href, `${url.protocol} is not fetched; only http and https`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new InvalidUrlError(raw, 'credentials in URLs are not sent');
+    throw new InvalidUrlError(url.origin, 'credentials in URLs are not sent');
   }
-  url.hash = '';
+  if (url.hash !== '') {
+    url = new URL(url);
+    url.hash = '';
+  }
   return url;
 }
 
@@ -114,7 +119,7 @@ export class HttpClient {
   async request(request: HttpRequest): Promise<HttpResponse> {
     const { guard, maxRedirects, userAgent } = this.#options;
     let hop: HopRequest = {
-      url: parseUrl(request.url),
+      url: requestUrl(request.url),
       method: request.method ?? 'GET',
       headers: { 'user-agent': userAgent, ...request.headers },
       body: request.body,

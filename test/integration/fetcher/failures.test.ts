@@ -86,7 +86,7 @@ describe('fetcher: bodies', () => {
     expect(world.attempts(path)).toBe(2);
   });
 
-  it('treats a body shorter than its Content-Length as corrupted, and takes it when it comes whole', async () => {
+  it('retries a body shorter than its Content-Length, then dead-letters it as corrupted-response', async () => {
     world = await startWorld({ fetcher: { maxAttempts: 2 } });
     const truncated = '/records/43?truncate=1';
     await world.enqueue(world.job(truncated));

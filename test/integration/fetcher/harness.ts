@@ -1,5 +1,5 @@
 import { createLogger, createRegistry, type Logger, waitFor } from '@tributary/core';
-import { Fetcher, type FetcherOptions, resolveFetcherOptions } from '@tributary/fetcher';
+import { Fetcher, type FetcherOptions, prefetchOf, resolveFetcherOptions } from '@tributary/fetcher';
 import {
   BrokerConnection,
   Consumer,
@@ -159,7 +159,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<FetcherWor
     {
       stage: 'fetch',
       schema: FetchJobSchema,
-      prefetch: fetcherOptions.prefetch || fetcherOptions.concurrency,
+      prefetch: prefetchOf(fetcherOptions),
       maxAttempts: fetcherOptions.maxAttempts,
       backoff: { baseMs: fetcherOptions.backoffBaseMs, maxMs: fetcherOptions.backoffMaxMs },
       logger,

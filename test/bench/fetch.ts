@@ -1,0 +1,369 @@
+// Fetch benchmark: the fetcher service against the demo API, on the real broker, beside its ceilings.
+//   npm run bench:fetch                     (AMQP_URL / RABBITMQ_MANAGEMENT_URL from the environment)
+//   BENCH_FETCH_JOBS=2000 BENCH_FETCH_CONCURRENCY=100,500 npm run bench:fetch
+//   BENCH_FETCH_PREFETCH_FACTOR=1 (prefetch = concurrency)   BENCH_FETCH_TRACE=1 (progress every 0.5 s)
+//   BENCH_FETCH_RATE_ROUNDS=0 (skip the request-rate comparison)
+//
+// 1. End to end, per concurrency: N jobs for distinct demo-API URLs with 300 ms latency are enqueued on a fresh
+//    vhost; then `node services/fetcher/src/main.ts` starts (a child process, as deployed) and consumes them.
+//    The clock runs from the first request reaching the demo API to the moment the N-th RawRecord is in
+//    transform.raw (queue depth, polled with a passive declare), against the ideal N × latency / concurrency.
+// 2. Loopback request rate on one route with no latency: autocannon, then the fetcher's own request path
+//    (host limits, breaker, undici client, classification, record building; publishing left out) in this
+//    process, as a ratio. The demo API runs as a child process of its own throughout, so it never shares an
+//    event loop with the client measured.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { createLogger, createRegistry, sleep, waitFor } from '@tributary/core';
+import { Fetcher, resolveFetcherOptions } from '@tributary/fetcher';
+import {
+  BrokerConnection,
+  DEFAULT_DELAY_BUCKETS_MS,
+  type Delivery,
+  type FetchJob,
+  jobIdFor,
+  MessagingMetrics,
+  newTraceparent,
+  outcome,
+  Publisher,
+  topologyNames,
+} from '@tributary/messaging';
+import amqplib from 'amqplib';
+import autocannon from 'autocannon';
+import { Agent, request } from 'undici';
+import { useBroker } from '../support/index.ts';
+
+const JOBS = Number(process.env.BENCH_FETCH_JOBS ?? 10_000);
+const LATENCY_MS = Number(process.env.BENCH_FETCH_LATENCY_MS ?? 300);
+const CONCURRENCIES = (process.env.BENCH_FETCH_CONCURRENCY ?? '100,500,1000').split(',').map(Number);
+const RATE_SECONDS = Number(process.env.BENCH_FETCH_RATE_SECONDS ?? 5);
+const RATE_CONNECTIONS = 100;
+/** Broker prefetch as a multiple of the concurrency; unset, the fetcher's default (twice the concurrency). */
+const PREFETCH_FACTOR =
+  process.env.BENCH_FETCH_PREFETCH_FACTOR === undefined
+    ? undefined
+    : Number(process.env.BENCH_FETCH_PREFETCH_FACTOR);
+const TRACE = process.env.BENCH_FETCH_TRACE === '1';
+const RATE_ROUNDS = Number(process.env.BENCH_FETCH_RATE_ROUNDS ?? 3);
+const QUEUE_MAX_LENGTH = 1_000_000;
+
+const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+function startChild(script: string, env: Record<string, string>): { child: ChildProcess; lines: string[] } {
+  const child = spawn(process.execPath, [root(script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  const collect = (chunk: Buffer) => {
+    const text = partial + chunk.toString();
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+    if (lines.length > 2_000) lines.splice(0, lines.length - 2_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, lines };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await once(child, 'exit');
+  clearTimeout(timer);
+}
+
+async function startDemoApi(): Promise<{ child: ChildProcess; url: string }> {
+  const { child, lines } = startChild('services/demo-api/src/main.ts', {
+    DEMO_PORT: '0',
+    DEMO_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DEMO_CACHE_MB: '256',
+  });
+  let url: string | undefined;
+  await waitFor(
+    () => {
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'demo-api listening' && entry.url) url = entry.url;
+      }
+      return url !== undefined;
+    },
+    { timeoutMs: 20_000, what: 'the demo API to listen' },
+  );
+  return { child, url: url as string };
+}
+
+interface DemoStats {
+  total: number;
+  requests: Record<string, number>;
+}
+
+async function demoStats(demoUrl: string): Promise<DemoStats> {
+  const response = await fetch(`${demoUrl}/stats`);
+  return (await response.json()) as DemoStats;
+}
+
+/** Enqueues through the messaging layer, which declares the same topology the fetcher will (same options). */
+async function enqueue(amqpUrl: string, jobs: readonly FetchJob[]): Promise<void> {
+  const logger = createLogger({ service: 'bench-enqueue', level: 'warn' });
+  const metrics = new MessagingMetrics(createRegistry('bench-enqueue', { defaultMetrics: false }));
+  const connection = new BrokerConnection({
+    urls: [amqpUrl],
+    name: 'bench-enqueue',
+    logger,
+    metrics,
+    topology: {
+      names: topologyNames(''),
+      delayBucketsMs: DEFAULT_DELAY_BUCKETS_MS,
+      maxLength: QUEUE_MAX_LENGTH,
+      deliveryLimit: 5,
+    },
+  });
+  connection.start();
+  await connection.waitForConnect(15_000);
+  const publisher = new Publisher(connection, { metrics, logger, maxUnconfirmed: 1_000 });
+  publisher.start();
+  try {
+    await Promise.all(
+      jobs.map((job) =>
+        publisher.publishToStage('fetch', job, { messageId: job.id, traceparent: newTraceparent() }),
+      ),
+    );
+  } finally {
+    await publisher.close();
+    await connection.close();
+  }
+}
+
+interface RunResult {
+  concurrency: number;
+  ceiling: number;
+  seconds: number;
+  ideal: number;
+  startupSeconds: number;
+  dead: number;
+}
+
+async function endToEnd(demoUrl: string, concurrency: number): Promise<RunResult> {
+  await using broker = await useBroker();
+  const demoPort = new URL(demoUrl).port;
+  const jobs = Array.from({ length: JOBS }, (_, i) => {
+    const url = `${demoUrl}/records/${i + 1}?latency=${LATENCY_MS}&run=c${concurrency}`;
+    return { id: jobIdFor({ url }), url };
+  });
+  await enqueue(broker.amqpUrl, jobs);
+  const before = (await demoStats(demoUrl)).requests['/records/:id'] ?? 0;
+
+  const watch = await amqplib.connect(broker.amqpUrl);
+  const channel = await watch.createChannel();
+  const spawnedAt = performance.now();
+  const fetcher = startChild('services/fetcher/src/main.ts', {
+    AMQP_URL: broker.amqpUrl,
+    QUEUE_MAX_LENGTH: String(QUEUE_MAX_LENGTH),
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    FETCH_ALLOW_HOSTS: `127.0.0.1:${demoPort}`,
+    FETCH_CONCURRENCY: String(concurrency),
+    ...(PREFETCH_FACTOR === undefined
+      ? {}
+      : { FETCH_PREFETCH: String(Math.round(concurrency * PREFETCH_FACTOR)) }),
+    FETCH_PER_HOST_CONCURRENCY: String(concurrency),
+    FETCH_PER_HOST_RATE: '0',
+    FETCH_HEADERS_TIMEOUT_MS: '60000',
+  });
+  try {
+    // t0: the first request reaches the demo API (polled every 10 ms).
+    let firstRequestAt = 0;
+    await waitFor(
+      async () => {
+        const seen = (await demoStats(demoUrl)).requests['/records/:id'] ?? 0;
+        if (seen > before) firstRequestAt = performance.now();
+        return seen > before;
+      },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 10,
+        what: `the fetcher's first request (${fetcher.lines.slice(-5).join(' ')})`,
+      },
+    );
+    // t1: the N-th record is in transform.raw.
+    let doneAt = 0;
+    let lastTraceAt = 0;
+    await waitFor(
+      async () => {
+        const { messageCount } = await channel.checkQueue('transform.raw');
+        if (TRACE && performance.now() - lastTraceAt >= 500) {
+          lastTraceAt = performance.now();
+          const seen = (await demoStats(demoUrl)).requests['/records/:id'] ?? 0;
+          console.log(
+            `  ${fmt((lastTraceAt - firstRequestAt) / 1000)} s: ${seen - before} requests, ${messageCount} records`,
+          );
+        }
+        if (messageCount >= JOBS) doneAt = performance.now();
+        return messageCount >= JOBS;
+      },
+      { timeoutMs: 600_000, intervalMs: 25, what: `${JOBS} records in transform.raw` },
+    );
+    const dead = (await channel.checkQueue('fetch.dead')).messageCount;
+    return {
+      concurrency,
+      ceiling: 0,
+      seconds: (doneAt - firstRequestAt) / 1000,
+      ideal: (JOBS * LATENCY_MS) / 1000 / concurrency,
+      startupSeconds: (firstRequestAt - spawnedAt) / 1000,
+      dead,
+    };
+  } finally {
+    await stopChild(fetcher.child);
+    await watch.close();
+  }
+}
+
+/**
+ * The ceiling beside the pipeline: the same N URLs fetched with plain undici `request()` on a keep-alive Agent,
+ * `concurrency` at a time, no broker, from this process.
+ */
+async function undiciCeiling(demoUrl: string, concurrency: number): Promise<number> {
+  const agent = new Agent({ connections: concurrency, pipelining: 1 });
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let i = next++; i < JOBS; i = next++) {
+      const response = await request(
+        `${demoUrl}/records/${i + 1}?latency=${LATENCY_MS}&run=ceiling${concurrency}`,
+        {
+          dispatcher: agent,
+        },
+      );
+      await response.body.bytes();
+      if (response.statusCode !== 200) throw new Error(`ceiling request answered ${response.statusCode}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await agent.close();
+  return seconds;
+}
+
+async function autocannonRate(url: string): Promise<number> {
+  const result = await autocannon({
+    url,
+    connections: RATE_CONNECTIONS,
+    duration: RATE_SECONDS,
+    pipelining: 1,
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`autocannon saw ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.total / RATE_SECONDS;
+}
+
+/** The fetcher's request path in this process, RATE_CONNECTIONS jobs at a time, for RATE_SECONDS. */
+async function fetcherRate(url: string): Promise<number> {
+  const port = Number(new URL(url).port);
+  const logger = createLogger({ service: 'bench-fetcher', level: 'warn' });
+  const fetcher = new Fetcher(
+    resolveFetcherOptions({
+      concurrency: RATE_CONNECTIONS,
+      perHostConcurrency: RATE_CONNECTIONS,
+      perHostRate: 0,
+      allowHosts: [`127.0.0.1:${port}`],
+    }),
+    { registry: createRegistry('bench-fetcher', { defaultMetrics: false }), logger, publish: async () => {} },
+  );
+  const job: FetchJob = { id: jobIdFor({ url }), url };
+  const delivery: Delivery = {
+    stage: 'fetch',
+    messageId: job.id,
+    attempt: 1,
+    traceparent: newTraceparent(),
+    traceId: undefined,
+    redelivered: false,
+    headers: {},
+    logger,
+  };
+  let completed = 0;
+  const deadline = performance.now() + RATE_SECONDS * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const result = await fetcher.handle(job, delivery);
+      if (result.kind !== outcome.done().kind) throw new Error(`fetch failed: ${JSON.stringify(result)}`);
+      completed++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: RATE_CONNECTIONS }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await fetcher.close();
+  return completed / seconds;
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+async function main(): Promise<void> {
+  const demo = await startDemoApi();
+  try {
+    console.log(
+      `fetch benchmark: ${JOBS} jobs, ${LATENCY_MS} ms latency, demo API ${demo.url} (child process)`,
+    );
+    console.log('time: first request at the demo API → the last RawRecord in transform.raw');
+    console.log('');
+    console.log(
+      'concurrency | ideal s | undici request(), no broker s | fetcher service s | fetcher / ideal | fetcher / undici | start → first request s | dead',
+    );
+    console.log(
+      '----------- | ------- | ----------------------------- | ----------------- | --------------- | ---------------- | ----------------------- | ----',
+    );
+    for (const concurrency of CONCURRENCIES) {
+      const ceiling = await undiciCeiling(demo.url, concurrency);
+      await sleep(1_000);
+      const r = { ...(await endToEnd(demo.url, concurrency)), ceiling };
+      console.log(
+        [
+          String(r.concurrency).padStart(11),
+          fmt(r.ideal).padStart(7),
+          fmt(r.ceiling).padStart(29),
+          fmt(r.seconds).padStart(17),
+          fmt(r.seconds / r.ideal).padStart(15),
+          fmt(r.seconds / r.ceiling).padStart(16),
+          fmt(r.startupSeconds).padStart(23),
+          String(r.dead),
+        ].join(' | '),
+      );
+      await sleep(1_000);
+    }
+    console.log('');
+    if (RATE_ROUNDS === 0) return;
+    const route = `${demo.url}/records/1`;
+    // Alternating rounds, median of each: the ratio holds better than either number on a shared machine.
+    const cannon: number[] = [];
+    const ours: number[] = [];
+    for (let round = 0; round < RATE_ROUNDS; round++) {
+      cannon.push(await autocannonRate(route));
+      await sleep(500);
+      ours.push(await fetcherRate(route));
+      await sleep(500);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    console.log(
+      `loopback request rate on ${new URL(route).pathname}, ${RATE_CONNECTIONS} at a time, no latency, median of ${RATE_ROUNDS} × ${RATE_SECONDS} s:`,
+    );
+    console.log(
+      `  autocannon:                   ${fmt(median(cannon), 0)} requests/s  (${cannon.map((x) => fmt(x, 0)).join(', ')})`,
+    );
+    console.log(
+      `  fetcher request path:         ${fmt(median(ours), 0)} requests/s  (${ours.map((x) => fmt(x, 0)).join(', ')})`,
+    );
+    console.log(`  ratio fetcher / autocannon:   ${fmt(median(ours) / median(cannon))}`);
+  } finally {
+    await stopChild(demo.child);
+  }
+}
+
+await main();
