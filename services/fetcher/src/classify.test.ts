@@ -65,6 +65,8 @@ const TABLE: [string, Observation, number, Verdict][] = [
   ['invalid URL', error('invalid-url'), 1, dead('invalid-url')],
   ['invalid URL from node', error('ERR_INVALID_URL'), 1, dead('invalid-url')],
   ['body too large', error('body-too-large'), 1, dead('body-too-large')],
+  ['body above undici maxResponseSize', error('UND_ERR_RES_EXCEEDED_MAX_SIZE'), 1, dead('body-too-large')],
+  ['a request undici refuses as given', error('UND_ERR_INVALID_ARG'), 1, dead('invalid-request')],
   ['too many redirects', error('too-many-redirects'), 1, dead('too-many-redirects')],
   ['backoff capped at maxMs', response(500), 20, retry('upstream-5xx', 30_000, true)],
 ];

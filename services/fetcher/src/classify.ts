@@ -24,6 +24,7 @@ export type DeadReason =
   | 'http-3xx'
   | 'unexpected-status'
   | 'invalid-url'
+  | 'invalid-request'
   | 'blocked-address'
   | 'body-too-large'
   | 'too-many-redirects';
@@ -92,6 +93,9 @@ export const ERROR_RULES: Readonly<Record<string, Rule>> = {
   'blocked-address': dead('blocked-address'),
   'invalid-url': dead('invalid-url'),
   ERR_INVALID_URL: dead('invalid-url'),
+  // undici refused the job's request as given (a forbidden header, a body on a GET): another try cannot help.
+  UND_ERR_INVALID_ARG: dead('invalid-request'),
+  UND_ERR_NOT_SUPPORTED: dead('invalid-request'),
   'body-too-large': dead('body-too-large'),
   UND_ERR_RES_EXCEEDED_MAX_SIZE: dead('body-too-large'),
   'too-many-redirects': dead('too-many-redirects'),

@@ -58,6 +58,7 @@ export class FetchJobHandler {
   readonly #options: FetchJobOptions;
   readonly #deps: FetchJobDeps;
   readonly #now: () => number;
+  #draining = false;
 
   constructor(options: FetchJobOptions, deps: FetchJobDeps) {
     this.#options = options;
@@ -79,13 +80,15 @@ export class FetchJobHandler {
     let attempt: Attempt;
     try {
       attempt = await hostLimits.run(host, () =>
-        globalLimit(() =>
-          breakers.call(
+        globalLimit(() => {
+          // Past its host's limits but not yet sent when the fetcher began to stop: hand it back.
+          if (this.#draining) throw new FetcherClosingError();
+          return breakers.call(
             host,
             () => this.#attempt(job, url, delivery.attempt),
             (a) => a.verdict.kind === 'retry' && a.verdict.breakerFailure,
-          ),
-        ),
+          );
+        }),
       );
     } catch (err) {
       if (err instanceof CircuitOpenError) return this.#defer('circuit-open', err.retryInMs);
@@ -126,6 +129,11 @@ export class FetchJobHandler {
         return outcome.retry(verdict.reason, verdict.delayMs, message);
       }
     }
+  }
+
+  /** From now on, jobs not yet sent upstream are handed back instead (see Fetcher.drain). */
+  drain(): void {
+    this.#draining = true;
   }
 
   async #attempt(job: FetchJob, url: URL, attemptNumber: number): Promise<Attempt> {

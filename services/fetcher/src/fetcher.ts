@@ -111,6 +111,7 @@ export class Fetcher {
   drain(): void {
     if (this.#state !== 'running') return;
     this.#state = 'draining';
+    this.#handler.drain();
     this.#hostLimits.close();
   }
 

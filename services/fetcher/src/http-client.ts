@@ -5,7 +5,6 @@ import {
   BodyTooLargeError,
   CorruptedResponseError,
   errorCode,
-  FetchFailure,
   InvalidUrlError,
   TooManyRedirectsError,
 } from './errors.ts';
@@ -108,6 +107,7 @@ export class HttpClient {
       keepAliveTimeout: this.#options.keepAliveTimeoutMs,
       headersTimeout: this.#options.headersTimeoutMs,
       bodyTimeout: this.#options.bodyTimeoutMs,
+      maxResponseSize: this.#options.maxBodyBytes,
     });
   }
 
@@ -160,7 +160,10 @@ export class HttpClient {
     }
   }
 
-  /** Reads the body up to the limit; past it, stops reading and closes the connection. */
+  /**
+   * Reads the body up to the limit. A Content-Length above it is refused before reading; past it, undici's
+   * parser stops (maxResponseSize) and closes the connection.
+   */
   async #readBody(response: Dispatcher.ResponseData): Promise<Buffer> {
     const limit = this.#options.maxBodyBytes;
     const declared = Number(headerValue(response.headers['content-length']));
@@ -168,28 +171,17 @@ export class HttpClient {
       response.body.destroy();
       throw new BodyTooLargeError(limit, declared);
     }
-    const chunks: Buffer[] = [];
-    let total = 0;
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        total += chunk.byteLength;
-        if (total > limit) {
-          response.body.destroy();
-          throw new BodyTooLargeError(limit);
-        }
-        chunks.push(chunk);
-      }
+      const bytes = await response.body.bytes();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
-      if (err instanceof FetchFailure) throw err;
       const code = errorCode(err);
+      if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') throw new BodyTooLargeError(limit);
       if (code !== undefined && TRUNCATION_CODES.has(code)) {
-        throw new CorruptedResponseError(`the body ended after ${total} bytes, before it was complete`, {
-          cause: err,
-        });
+        throw new CorruptedResponseError('the body ended before it was complete', { cause: err });
       }
       throw err;
     }
-    return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
   }
 
   /** Waits for requests in flight, then closes every connection. */
