@@ -1,4 +1,5 @@
 import { createLogger, createRegistry, type Logger, waitFor } from '@tributary/core';
+import { createDemoApi, type DemoApi, type DemoApiOptions } from '@tributary/demo-api';
 import { Fetcher, type FetcherOptions, prefetchOf, resolveFetcherOptions } from '@tributary/fetcher';
 import {
   BrokerConnection,
@@ -16,7 +17,6 @@ import {
 } from '@tributary/messaging';
 import amqplib from 'amqplib';
 import type { Registry } from 'prom-client';
-import { createDemoApi, type DemoApi, type DemoApiOptions } from '../../../services/demo-api/src/server.ts';
 import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
 
 /** Short delay queues so that retries come back within a test's time. */

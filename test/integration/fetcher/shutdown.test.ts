@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createRegistry, waitFor } from '@tributary/core';
+import { createDemoApi, type DemoApi } from '@tributary/demo-api';
 import { MessagingMetrics, type RawRecord } from '@tributary/messaging';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDemoApi, type DemoApi } from '../../../services/demo-api/src/server.ts';
 import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
 import {
   connectBroker,
