@@ -137,16 +137,31 @@ async function messagingLayer(amqpUrl: string, prefix: string): Promise<number> 
   return MESSAGES / seconds;
 }
 
+/** Runs a side and returns its rate and the client's CPU time per message (µs): the broker shares the cores. */
+async function measured(run: () => Promise<number>): Promise<{ rate: number; cpuUs: number }> {
+  const before = process.cpuUsage();
+  const rate = await run();
+  const cpu = process.cpuUsage(before);
+  return { rate, cpuUs: (cpu.user + cpu.system) / MESSAGES };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 await using broker = await useBroker();
 const raw: number[] = [];
 const layer: number[] = [];
+const rawCpu: number[] = [];
+const layerCpu: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  raw.push(await rawAmqplib(broker.amqpUrl, `raw${round}.`));
-  layer.push(await messagingLayer(broker.amqpUrl, `bench${round}.`));
+  const r = await measured(() => rawAmqplib(broker.amqpUrl, `raw${round}.`));
+  const l = await measured(() => messagingLayer(broker.amqpUrl, `bench${round}.`));
+  raw.push(r.rate);
+  layer.push(l.rate);
+  rawCpu.push(r.cpuUs);
+  layerCpu.push(l.cpuUs);
   console.log(
-    `round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} msg/s, layer ${layer.at(-1)?.toFixed(0)} msg/s`,
+    `round ${round + 1}: raw ${r.rate.toFixed(0)} msg/s (${r.cpuUs.toFixed(0)} µs CPU/msg), ` +
+      `layer ${l.rate.toFixed(0)} msg/s (${l.cpuUs.toFixed(0)} µs CPU/msg)`,
   );
 }
 const ratio = median(layer) / median(raw);
@@ -154,5 +169,8 @@ console.log(`\nmessages per round: ${MESSAGES}, publish window ${WINDOW}, prefet
 console.log(`raw amqplib (median of ${ROUNDS}): ${median(raw).toFixed(0)} msg/s published and consumed`);
 console.log(
   `messaging layer (median of ${ROUNDS}): ${median(layer).toFixed(0)} msg/s published and consumed`,
+);
+console.log(
+  `client CPU per message (median): raw ${median(rawCpu).toFixed(0)} µs, layer ${median(layerCpu).toFixed(0)} µs`,
 );
 console.log(`ratio layer/raw: ${ratio.toFixed(2)} (goal ≥ 0.80)`);

@@ -56,7 +56,8 @@ export class Consumer<T> {
   #wrapper: ChannelWrapper | undefined;
   #state: ConsumerState = 'idle';
   readonly #liveChannels = new Map<Channel, string | undefined>();
-  readonly #inFlight = new Set<Promise<void>>();
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
   readonly #durationTimers = new Map<Outcome['kind'], Histogram.Internal<'stage' | 'outcome'>>();
   readonly #stageMetrics:
     | { consumed: Counter.Internal; acked: Counter.Internal; inFlight: Gauge.Internal<'stage'> }
@@ -90,7 +91,7 @@ export class Consumer<T> {
   }
 
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#inFlight;
   }
 
   start(): void {
@@ -107,7 +108,7 @@ export class Consumer<T> {
       channel.once('close', () => this.#onChannelClosed(channel, channelError));
       await channel.prefetch(this.#options.prefetch);
       const { consumerTag } = await channel.consume(queue, (msg) => {
-        if (msg) this.#track(this.#process(channel, msg));
+        if (msg) this.#track(channel, msg);
         else this.#onCancelledByBroker(channel);
       });
       this.#liveChannels.set(channel, consumerTag);
@@ -124,7 +125,7 @@ export class Consumer<T> {
     for (const [channel, tag] of this.#liveChannels) {
       if (tag !== undefined) await channel.cancel(tag).catch(() => undefined);
     }
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     this.#state = 'stopped';
     await this.#wrapper?.close();
   }
@@ -140,9 +141,15 @@ export class Consumer<T> {
     return timer;
   }
 
-  #track(work: Promise<void>): void {
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
+  #track(channel: Channel, msg: ConsumeMessage): void {
+    this.#inFlight++;
+    // #process settles every outcome itself and never rejects.
+    void this.#process(channel, msg).then(() => {
+      if (--this.#inFlight === 0 && this.#idle) {
+        this.#idle();
+        this.#idle = undefined;
+      }
+    });
   }
 
   #onChannelClosed(channel: Channel, channelError: unknown): void {
@@ -205,7 +212,7 @@ export class Consumer<T> {
       delivery.logger.warn({ err, attempt, outcome: result.kind }, 'handler failed');
     }
     try {
-      const final = await this.#settle(msg, delivery, result);
+      const final = result.kind === 'done' ? 'done' : await this.#settle(msg, delivery, result);
       if (this.#liveChannels.has(channel)) {
         channel.ack(msg);
         metrics?.acked.inc();

@@ -107,7 +107,9 @@ export class Publisher {
     const { metrics } = this.#options;
     let refusals = 0;
     for (;;) {
-      const channel = await this.#writableChannel();
+      // The usual case needs no wait: take the channel as it is.
+      const channel =
+        this.#channel && this.#writable && !this.#closed ? this.#channel : await this.#writableChannel();
       const started = performance.now();
       const result = await this.#send(channel, route, content, properties);
       if (result === 'confirmed') {
