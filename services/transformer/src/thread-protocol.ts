@@ -1,0 +1,71 @@
+import type { RawRecord, StoreMessage } from '@tributary/messaging';
+import type { TransformConfig } from '@tributary/transform';
+import { TransformFailedError } from './errors.ts';
+
+/**
+ * The messages between a worker's main thread (the broker connection, `TransformRunner`) and its transform
+ * thread (`transform-thread.ts`). Errors cross as data: their name, message, reason and retryability.
+ */
+
+/** What the transform thread is started with (its `workerData`). */
+export interface ThreadSetup {
+  /** A `resolveTransformSpecifier` result, or '' for the default transform. */
+  readonly module: string;
+  readonly config: TransformConfig;
+  readonly logLevel: string;
+  /** Bindings of the thread's logger (service, worker slot, pid). */
+  readonly logBindings: Record<string, string | number>;
+}
+
+export type ToThread = { type: 'run'; id: number; record: RawRecord } | { type: 'abort'; id: number };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'failed-to-start'; error: SerializedError }
+  | { type: 'done'; id: number; message: StoreMessage; durationMs: number }
+  | { type: 'failed'; id: number; error: SerializedError; durationMs: number };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly reason?: string;
+  readonly retryable?: boolean;
+  readonly stack?: string;
+}
+
+/** The reason of an error that names none, or whose reason is not a short kebab-case code. */
+export const DEFAULT_FAILURE_REASON = 'transform-error';
+const REASON = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+/** An error as data, for `postMessage`: a thrown non-Error becomes its string. */
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const { reason, retryable } = error as { reason?: unknown; retryable?: unknown };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof reason === 'string' ? { reason } : {}),
+    ...(typeof retryable === 'boolean' ? { retryable } : {}),
+    ...(error.stack === undefined ? {} : { stack: error.stack }),
+  };
+}
+
+/**
+ * The error the consumer sees for a failure in the thread: same message and class name; `reason` kept when it is
+ * a short kebab-case code (it becomes a metrics label) and `transform-error` otherwise; retryable unless the
+ * error said it is not.
+ */
+export function deserializeError(error: SerializedError): TransformFailedError {
+  return new TransformFailedError(error.message, {
+    name: error.name,
+    reason: error.reason !== undefined && REASON.test(error.reason) ? error.reason : DEFAULT_FAILURE_REASON,
+    retryable: error.retryable ?? true,
+    ...(error.stack === undefined ? {} : { stack: error.stack }),
+  });
+}
+
+export function isFromThread(value: unknown): value is FromThread {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
+}

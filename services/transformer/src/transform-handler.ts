@@ -1,0 +1,60 @@
+import type { Delivery, Handler, RawRecord, StoreMessage } from '@tributary/messaging';
+import { contentKind, isNotModified, notModifiedMessage } from '@tributary/transform';
+import type { TransformMetrics } from './metrics.ts';
+import { DEFAULT_FAILURE_REASON } from './thread-protocol.ts';
+import type { TransformOutput } from './transform-runner.ts';
+
+export interface TransformHandlerParts {
+  /** The StoreMessage of a record (in the transform thread). */
+  run(record: RawRecord): Promise<TransformOutput>;
+  /** Publishes to store.docs; resolves once the broker confirmed. */
+  publish(message: StoreMessage, record: RawRecord, delivery: Delivery): Promise<void>;
+  metrics: TransformMetrics;
+}
+
+/**
+ * The transformer's handler of `transform.raw`: a 304 passes on as a not-modified touch; any other record is
+ * transformed and its Documents are published to `store.docs`, all in one message, before the record is acked.
+ * A transform that throws fails the attempt: the consumer retries it or dead-letters it by the error's
+ * `retryable` and `reason`.
+ */
+export function createTransformHandler(parts: TransformHandlerParts): Handler<RawRecord> {
+  const { metrics } = parts;
+  return async (record, delivery) => {
+    metrics.received.inc();
+    if (isNotModified(record)) {
+      await parts.publish(notModifiedMessage(record), record, delivery);
+      metrics.records.inc({ outcome: 'not-modified' });
+      return undefined;
+    }
+    let output: TransformOutput;
+    try {
+      output = await parts.run(record);
+    } catch (error) {
+      metrics.records.inc({ outcome: 'failed' });
+      metrics.errors.inc({ reason: reasonOf(error) });
+      throw error;
+    }
+    metrics.duration.observe({ kind: kindLabel(record.contentType) }, output.durationMs / 1_000);
+    await parts.publish(output.message, record, delivery);
+    const documents = output.message.kind === 'documents' ? output.message.documents.length : 0;
+    metrics.records.inc({ outcome: 'transformed' });
+    metrics.documents.inc(documents);
+    metrics.chunksPerRecord.observe(documents);
+    return undefined;
+  };
+}
+
+function reasonOf(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason : DEFAULT_FAILURE_REASON;
+}
+
+/** The content kind as a low-cardinality label: html, json, markdown, text, or other. */
+function kindLabel(contentType: string): string {
+  try {
+    return contentKind(contentType);
+  } catch {
+    return 'other';
+  }
+}

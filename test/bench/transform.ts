@@ -1,0 +1,167 @@
+// Transform benchmark: records per second through the transformer service with 1 worker and with 2, beside
+// the ceiling measured in the same run.
+//   npm run bench:transform                 (AMQP_URL / RABBITMQ_MANAGEMENT_URL from the environment)
+//   BENCH_TRANSFORM_RECORDS=500 BENCH_TRANSFORM_ROUNDS=5 BENCH_TRANSFORM_WORKERS=1,2,4 npm run bench:transform
+//
+// Input: large demo-API article pages (BENCH_TRANSFORM_PARAGRAPHS paragraphs each, about 110 KB of HTML with the
+// site's boilerplate at 200), as RawRecords packed the way the fetcher packs them (gzip above 64 KiB). The default
+// transform (Readability on linkedom, normalisation, cl100k_base chunking) makes each one CPU-heavy.
+//
+// 1. Ceiling: the same records through `runTransform(defaultTransform)` in this process, one after another, after
+//    a warm-up: what one core does with no broker, no IPC and no threads. N workers can at best do N × this
+//    (on N free cores).
+// 2. Service, per worker count and round: a fresh vhost; all N records are published to transform.raw first; then
+//    `node services/transformer/src/main.ts` starts (a child process, as deployed) with TRANSFORM_WORKERS=w.
+//    The clock runs from the first StoreMessage in store.docs to the N-th, and the rate counts the N − w records
+//    finished in between (each worker finished one at the first mark), so start-up time is not measured.
+//    Rounds alternate the worker counts so that a change in the machine's load hits both alike.
+import { loadavg } from 'node:os';
+import { createLogger, waitFor } from '@tributary/core';
+import { jobIdFor, packBody, type RawRecord } from '@tributary/messaging';
+import { defaultTransform, runTransform, type TransformConfig } from '@tributary/transform';
+import amqplib from 'amqplib';
+import { pageFor } from '../../services/demo-api/src/content.ts';
+import { metricValue, publishRecords, startTransformer } from '../integration/transformer/harness.ts';
+import { useBroker } from '../support/index.ts';
+
+const RECORDS = Number(process.env.BENCH_TRANSFORM_RECORDS ?? 300);
+const PARAGRAPHS = Number(process.env.BENCH_TRANSFORM_PARAGRAPHS ?? 200);
+const ROUNDS = Number(process.env.BENCH_TRANSFORM_ROUNDS ?? 3);
+const WORKERS = (process.env.BENCH_TRANSFORM_WORKERS ?? '1,2').split(',').map(Number);
+const CEILING_SAMPLE = Math.min(RECORDS, 100);
+/** The service's default chunking, so the ceiling does the same work. */
+const CONFIG: TransformConfig = { chunking: { targetTokens: 512, maxTokens: 640, overlapTokens: 64 } };
+
+function buildRecords(): RawRecord[] {
+  return Array.from({ length: RECORDS }, (_, i) => {
+    const url = `http://demo.test/pages/${1_000 + i}`;
+    const bytes = Buffer.from(pageFor(1_000 + i, { paragraphs: PARAGRAPHS }).html);
+    return {
+      jobId: jobIdFor({ url }),
+      url,
+      finalUrl: url,
+      status: 200,
+      contentType: 'text/html; charset=utf-8',
+      fetchedAt: new Date().toISOString(),
+      durationMs: 1,
+      bytes: bytes.byteLength,
+      ...packBody(bytes, 64 * 1024),
+    };
+  });
+}
+
+async function ceiling(records: readonly RawRecord[]): Promise<number> {
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const run = (record: RawRecord) => runTransform(defaultTransform, record, { config: CONFIG, logger });
+  for (const record of records.slice(0, 20)) await run(record);
+  const started = performance.now();
+  for (const record of records.slice(0, CEILING_SAMPLE)) await run(record);
+  return CEILING_SAMPLE / ((performance.now() - started) / 1_000);
+}
+
+interface ServiceRun {
+  workers: number;
+  rate: number;
+  seconds: number;
+  documents: number;
+  rssMb: number;
+  /** Mean time one record spent in its transform thread. */
+  transformMs: number;
+}
+
+async function measureService(records: readonly RawRecord[], workers: number): Promise<ServiceRun> {
+  await using broker = await useBroker();
+  await publishRecords(broker.amqpUrl, records);
+  // Arrival time of each source's first StoreMessage, by its message id (the job id): no parsing, so this process
+  // takes as little CPU from the service as it can.
+  const arrivals = new Map<string, number>();
+  const connection = await amqplib.connect(broker.amqpUrl);
+  const channel = await connection.createChannel();
+  await channel.prefetch(500);
+  await channel.consume('store.docs', (msg) => {
+    if (!msg) return;
+    const jobId = String(msg.properties.messageId);
+    if (!arrivals.has(jobId)) arrivals.set(jobId, performance.now());
+    channel.ack(msg);
+  });
+  const service = await startTransformer(broker.amqpUrl, {
+    TRANSFORM_WORKERS: String(workers),
+    TRANSFORM_TARGET_TOKENS: String(CONFIG.chunking.targetTokens),
+    TRANSFORM_MAX_TOKENS: String(CONFIG.chunking.maxTokens),
+    TRANSFORM_OVERLAP_TOKENS: String(CONFIG.chunking.overlapTokens),
+  });
+  try {
+    await waitFor(() => arrivals.size === records.length, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+      what: `${records.length} StoreMessages (have ${arrivals.size}; ${service.tail()})`,
+    });
+    const times = [...arrivals.values()].sort((a, b) => a - b);
+    const seconds = ((times.at(-1) ?? 0) - (times[0] ?? 0)) / 1_000;
+    const metrics = await service.metrics();
+    const rss = metricValue(metrics, 'tributary_process_resident_memory_bytes');
+    const documents = metricValue(metrics, 'tributary_transform_documents_total');
+    const transformMs =
+      (1_000 * metricValue(metrics, 'tributary_transform_duration_seconds_sum')) /
+      metricValue(metrics, 'tributary_transform_duration_seconds_count');
+    return {
+      workers,
+      rate: (records.length - workers) / seconds,
+      seconds,
+      documents,
+      rssMb: rss / 2 ** 20,
+      transformMs,
+    };
+  } finally {
+    await service.stop();
+    await connection.close();
+  }
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+const records = buildRecords();
+const htmlKb = records.reduce((sum, r) => sum + r.bytes, 0) / records.length / 1_024;
+console.log(
+  `transform benchmark: ${RECORDS} pages of ${PARAGRAPHS} paragraphs (${fmt(htmlKb)} KB of HTML each), ` +
+    `workers ${WORKERS.join(', ')}, ${ROUNDS} round(s); load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')}`,
+);
+const single = await ceiling(records);
+console.log(`ceiling, one core in process: ${fmt(single)} records/s`);
+
+const results = new Map<number, ServiceRun[]>(WORKERS.map((w) => [w, []]));
+for (let round = 1; round <= ROUNDS; round++) {
+  const order = round % 2 === 1 ? WORKERS : [...WORKERS].reverse();
+  for (const workers of order) {
+    const run = await measureService(records, workers);
+    results.get(workers)?.push(run);
+    console.log(
+      `round ${round}, ${workers} worker(s): ${fmt(run.rate)} records/s (${fmt(run.seconds, 2)} s, ` +
+        `${fmt(run.transformMs)} ms in the transform per record, ${run.documents} documents, ` +
+        `workers' RSS ${fmt(run.rssMb, 0)} MB; load ${fmt(loadavg()[0] ?? 0, 2)})`,
+    );
+  }
+}
+
+console.log('\nmedian over rounds:');
+const base = median((results.get(WORKERS[0] ?? 1) ?? []).map((r) => r.rate));
+for (const [workers, runs] of results) {
+  const rate = median(runs.map((r) => r.rate));
+  console.log(
+    `  ${workers} worker(s): ${fmt(rate)} records/s, ${fmt(rate / base, 2)}× ${WORKERS[0]} worker(s), ` +
+      `${fmt((100 * rate) / (single * workers), 0)}% of ${workers} × the one-core ceiling`,
+  );
+}
+if (WORKERS.includes(1) && WORKERS.includes(2)) {
+  const ratios = (results.get(2) ?? []).map((run, i) => run.rate / (results.get(1)?.[i]?.rate ?? Number.NaN));
+  console.log(
+    `  2 workers / 1 worker, per round: ${ratios.map((r) => fmt(r, 2)).join(', ')} (goal on 2 cores: ≥ 1.80)`,
+  );
+}
