@@ -264,6 +264,25 @@ async function autocannonRate(url: string): Promise<number> {
   return result.requests.total / RATE_SECONDS;
 }
 
+/** Plain undici `request()` on a keep-alive Agent, RATE_CONNECTIONS at a time: the library's own ceiling. */
+async function undiciRate(url: string): Promise<number> {
+  const agent = new Agent({ connections: RATE_CONNECTIONS, pipelining: 1 });
+  let completed = 0;
+  const deadline = performance.now() + RATE_SECONDS * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const response = await request(url, { dispatcher: agent });
+      await response.body.bytes();
+      completed++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: RATE_CONNECTIONS }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await agent.close();
+  return completed / seconds;
+}
+
 /** The fetcher's request path in this process, RATE_CONNECTIONS jobs at a time, for RATE_SECONDS. */
 async function fetcherRate(url: string): Promise<number> {
   const port = Number(new URL(url).port);
@@ -343,9 +362,12 @@ async function main(): Promise<void> {
     const route = `${demo.url}/records/1`;
     // Alternating rounds, median of each: the ratio holds better than either number on a shared machine.
     const cannon: number[] = [];
+    const plain: number[] = [];
     const ours: number[] = [];
     for (let round = 0; round < RATE_ROUNDS; round++) {
       cannon.push(await autocannonRate(route));
+      await sleep(500);
+      plain.push(await undiciRate(route));
       await sleep(500);
       ours.push(await fetcherRate(route));
       await sleep(500);
@@ -358,9 +380,13 @@ async function main(): Promise<void> {
       `  autocannon:                   ${fmt(median(cannon), 0)} requests/s  (${cannon.map((x) => fmt(x, 0)).join(', ')})`,
     );
     console.log(
+      `  undici request():             ${fmt(median(plain), 0)} requests/s  (${plain.map((x) => fmt(x, 0)).join(', ')})`,
+    );
+    console.log(
       `  fetcher request path:         ${fmt(median(ours), 0)} requests/s  (${ours.map((x) => fmt(x, 0)).join(', ')})`,
     );
     console.log(`  ratio fetcher / autocannon:   ${fmt(median(ours) / median(cannon))}`);
+    console.log(`  ratio fetcher / undici:       ${fmt(median(ours) / median(plain))}`);
   } finally {
     await stopChild(demo.child);
   }

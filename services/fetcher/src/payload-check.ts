@@ -3,11 +3,12 @@
  * that fails the check is a corrupted response, retried like a transient failure.
  */
 
+/** The media type (before any parameter) ends in `/json` or `+json`. */
+const JSON_MEDIA_TYPE = /^[^;]*[/+]json\s*(;|$)/i;
+
 /** `application/json`, `application/ld+json; charset=utf-8`, `text/json` */
 export function declaresJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return mediaType.endsWith('/json') || mediaType.endsWith('+json');
+  return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType);
 }
 
 /** Undefined when the body is fine; otherwise what is wrong with it. */
