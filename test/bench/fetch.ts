@@ -2,12 +2,15 @@
 //   npm run bench:fetch                     (AMQP_URL / RABBITMQ_MANAGEMENT_URL from the environment)
 //   BENCH_FETCH_JOBS=2000 BENCH_FETCH_CONCURRENCY=100,500 npm run bench:fetch
 //   BENCH_FETCH_PREFETCH_FACTOR=1 (prefetch = concurrency)   BENCH_FETCH_TRACE=1 (progress every 0.5 s)
-//   BENCH_FETCH_RATE_ROUNDS=0 (skip the request-rate comparison)
+//   BENCH_FETCH_RATE_ROUNDS=0 (skip the request-rate comparison)   BENCH_FETCH_WARMUP=0 (a cold process)
 //
 // 1. End to end, per concurrency: N jobs for distinct demo-API URLs with 300 ms latency are enqueued on a fresh
-//    vhost; then `node services/fetcher/src/main.ts` starts (a child process, as deployed) and consumes them.
-//    The clock runs from the first request reaching the demo API to the moment the N-th RawRecord is in
-//    transform.raw (queue depth, polled with a passive declare), against the ideal N × latency / concurrency.
+//    vhost behind a warm-up batch (BENCH_FETCH_WARMUP jobs for /pages/:id with no latency, so the measured
+//    jobs meet a process past its JIT warm-up, as a running service is); then `node services/fetcher/src/main.ts`
+//    starts (a child process, as deployed) and consumes them all. The clock runs from the first measured request
+//    (/records/:id) reaching the demo API to the moment every RawRecord is in transform.raw (queue depth, polled
+//    with a passive declare), against the ideal N × latency / concurrency and against plain undici `request()`
+//    fetching the same URLs at the same concurrency without a broker.
 // 2. Loopback request rate on one route with no latency: autocannon, then the fetcher's own request path
 //    (host limits, breaker, undici client, classification, record building; publishing left out) in this
 //    process, as a ratio. The demo API runs as a child process of its own throughout, so it never shares an
@@ -35,6 +38,7 @@ import { Agent, request } from 'undici';
 import { useBroker } from '../support/index.ts';
 
 const JOBS = Number(process.env.BENCH_FETCH_JOBS ?? 10_000);
+const WARMUP = Number(process.env.BENCH_FETCH_WARMUP ?? 2_000);
 const LATENCY_MS = Number(process.env.BENCH_FETCH_LATENCY_MS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_FETCH_CONCURRENCY ?? '100,500,1000').split(',').map(Number);
 const RATE_SECONDS = Number(process.env.BENCH_FETCH_RATE_SECONDS ?? 5);
@@ -111,6 +115,7 @@ async function demoStats(demoUrl: string): Promise<DemoStats> {
 
 /** Enqueues through the messaging layer, which declares the same topology the fetcher will (same options). */
 async function enqueue(amqpUrl: string, jobs: readonly FetchJob[]): Promise<void> {
+  if (jobs.length === 0) return;
   const logger = createLogger({ service: 'bench-enqueue', level: 'warn' });
   const metrics = new MessagingMetrics(createRegistry('bench-enqueue', { defaultMetrics: false }));
   const connection = new BrokerConnection({
@@ -157,6 +162,11 @@ async function endToEnd(demoUrl: string, concurrency: number): Promise<RunResult
     const url = `${demoUrl}/records/${i + 1}?latency=${LATENCY_MS}&run=c${concurrency}`;
     return { id: jobIdFor({ url }), url };
   });
+  const warmup = Array.from({ length: WARMUP }, (_, i) => {
+    const url = `${demoUrl}/pages/${i + 1}?run=w${concurrency}`;
+    return { id: jobIdFor({ url }), url };
+  });
+  await enqueue(broker.amqpUrl, warmup);
   await enqueue(broker.amqpUrl, jobs);
   const before = (await demoStats(demoUrl)).requests['/records/:id'] ?? 0;
 
@@ -206,10 +216,10 @@ async function endToEnd(demoUrl: string, concurrency: number): Promise<RunResult
             `  ${fmt((lastTraceAt - firstRequestAt) / 1000)} s: ${seen - before} requests, ${messageCount} records`,
           );
         }
-        if (messageCount >= JOBS) doneAt = performance.now();
-        return messageCount >= JOBS;
+        if (messageCount >= WARMUP + JOBS) doneAt = performance.now();
+        return messageCount >= WARMUP + JOBS;
       },
-      { timeoutMs: 600_000, intervalMs: 25, what: `${JOBS} records in transform.raw` },
+      { timeoutMs: 600_000, intervalMs: 25, what: `${WARMUP + JOBS} records in transform.raw` },
     );
     const dead = (await channel.checkQueue('fetch.dead')).messageCount;
     return {
@@ -331,7 +341,9 @@ async function main(): Promise<void> {
     console.log(
       `fetch benchmark: ${JOBS} jobs, ${LATENCY_MS} ms latency, demo API ${demo.url} (child process)`,
     );
-    console.log('time: first request at the demo API → the last RawRecord in transform.raw');
+    console.log(
+      `time: first measured request at the demo API → the last RawRecord in transform.raw (after ${WARMUP} warm-up jobs)`,
+    );
     console.log('');
     console.log(
       'concurrency | ideal s | undici request(), no broker s | fetcher service s | fetcher / ideal | fetcher / undici | start → first request s | dead',
