@@ -62,10 +62,7 @@ export const setting = {
   int(env: string, options: Common<number> & { min?: number; max?: number }): Setting<number> {
     const min = options.min ?? Number.MIN_SAFE_INTEGER;
     const max = options.max ?? Number.MAX_SAFE_INTEGER;
-    const range =
-      options.min !== undefined || options.max !== undefined
-        ? ` ${options.min ?? '…'}..${options.max ?? '…'}`
-        : '';
+    const range = rangeText(options);
     const schema = z
       .string()
       .trim()
@@ -78,10 +75,7 @@ export const setting = {
   number(env: string, options: Common<number> & { min?: number; max?: number }): Setting<number> {
     const min = options.min ?? Number.NEGATIVE_INFINITY;
     const max = options.max ?? Number.POSITIVE_INFINITY;
-    const range =
-      options.min !== undefined || options.max !== undefined
-        ? ` ${options.min ?? '…'}..${options.max ?? '…'}`
-        : '';
+    const range = rangeText(options);
     const schema = z.string().trim().regex(NUMBER).transform(Number).pipe(z.number().min(min).max(max));
     return make(env, `a number${range}`, schema, options);
   },
@@ -130,10 +124,7 @@ export const setting = {
     const schema = commaSeparated.pipe(
       z.array(z.string().regex(INTEGER).transform(Number).pipe(z.number().int().min(min).max(max))).min(1),
     );
-    const range =
-      options.min !== undefined || options.max !== undefined
-        ? ` ${options.min ?? '…'}..${options.max ?? '…'}`
-        : '';
+    const range = rangeText(options);
     return make(env, `a comma-separated list of integers${range}`, schema, options, (v) => v.join(','));
   },
 
