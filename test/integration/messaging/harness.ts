@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createLogger, createRegistry, type Logger } from '@tributary/core';
 import {
   BrokerConnection,
@@ -112,8 +111,4 @@ export async function drainQueue(amqpUrl: string, queue: string): Promise<Receiv
   } finally {
     await conn.close();
   }
-}
-
-export function uniqueId(): string {
-  return randomUUID();
 }

@@ -7,7 +7,7 @@ import amqplib from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
-import { drainQueue, type Harness, startHarness, uniqueId } from './harness.ts';
+import { drainQueue, type Harness, startHarness } from './harness.ts';
 
 const Numbered = z.object({ n: z.number() });
 type Numbered = z.infer<typeof Numbered>;
