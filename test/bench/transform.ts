@@ -15,7 +15,7 @@
 //    The clock runs from the first StoreMessage in store.docs to the N-th, and the rate counts the N − w records
 //    finished in between (each worker finished one at the first mark), so start-up time is not measured.
 //    Rounds alternate the worker counts so that a change in the machine's load hits both alike.
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { createLogger, waitFor } from '@tributary/core';
 import { jobIdFor, packBody, type RawRecord } from '@tributary/messaging';
 import { defaultTransform, runTransform, type TransformConfig } from '@tributary/transform';
@@ -23,6 +23,7 @@ import amqplib from 'amqplib';
 import { pageFor } from '../../services/demo-api/src/content.ts';
 import { metricValue, publishRecords, startTransformer } from '../integration/transformer/harness.ts';
 import { useBroker } from '../support/index.ts';
+import { type CpuSnapshot, type CpuUsage, cpuSnapshot, cpuUsage, localBrokerPid } from './transform-cpu.ts';
 
 const RECORDS = Number(process.env.BENCH_TRANSFORM_RECORDS ?? 300);
 const PARAGRAPHS = Number(process.env.BENCH_TRANSFORM_PARAGRAPHS ?? 200);
@@ -67,6 +68,8 @@ interface ServiceRun {
   rssMb: number;
   /** Mean time one record spent in its transform thread. */
   transformMs: number;
+  /** Where the CPU went between the first and the last output; undefined without /proc. */
+  cpu: CpuUsage | undefined;
 }
 
 async function measureService(records: readonly RawRecord[], workers: number): Promise<ServiceRun> {
@@ -75,21 +78,38 @@ async function measureService(records: readonly RawRecord[], workers: number): P
   // Arrival time of each source's first StoreMessage, by its message id (the job id): no parsing, so this process
   // takes as little CPU from the service as it can.
   const arrivals = new Map<string, number>();
+  // CPU snapshots at the first and the last output, once the service's pids are known.
+  let groups: Record<string, number[]> | undefined;
+  let firstCpu: CpuSnapshot | undefined;
+  let lastCpu: CpuSnapshot | undefined;
   const connection = await amqplib.connect(broker.amqpUrl);
   const channel = await connection.createChannel();
-  await channel.prefetch(500);
-  await channel.consume('store.docs', (msg) => {
-    if (!msg) return;
-    const jobId = String(msg.properties.messageId);
-    if (!arrivals.has(jobId)) arrivals.set(jobId, performance.now());
-    channel.ack(msg);
-  });
+  // No acks: the vhost is thrown away after the run, and the broker and this process spend less CPU.
+  await channel.consume(
+    'store.docs',
+    (msg) => {
+      if (!msg) return;
+      const jobId = String(msg.properties.messageId);
+      if (!arrivals.has(jobId)) {
+        arrivals.set(jobId, performance.now());
+        if (arrivals.size === 1 && groups !== undefined) firstCpu = cpuSnapshot(groups);
+        if (arrivals.size === records.length && groups !== undefined) lastCpu = cpuSnapshot(groups);
+      }
+    },
+    { noAck: true },
+  );
   const service = await startTransformer(broker.amqpUrl, {
     TRANSFORM_WORKERS: String(workers),
     TRANSFORM_TARGET_TOKENS: String(CONFIG.chunking.targetTokens),
     TRANSFORM_MAX_TOKENS: String(CONFIG.chunking.maxTokens),
     TRANSFORM_OVERLAP_TOKENS: String(CONFIG.chunking.overlapTokens),
   });
+  const brokerPid = localBrokerPid();
+  groups = {
+    service: [service.child.pid ?? 0, ...service.forked().map((worker) => worker.pid)],
+    'this benchmark': [process.pid],
+    ...(brokerPid === undefined ? {} : { broker: [brokerPid] }),
+  };
   try {
     await waitFor(() => arrivals.size === records.length, {
       timeoutMs: 600_000,
@@ -111,11 +131,29 @@ async function measureService(records: readonly RawRecord[], workers: number): P
       documents,
       rssMb: rss / 2 ** 20,
       transformMs,
+      cpu: firstCpu && lastCpu && cpuUsage(firstCpu, lastCpu),
     };
   } finally {
     await service.stop();
     await connection.close();
   }
+}
+
+/** CPU ms per record by where it went, and how busy the machine was and with what. */
+function describeCpu(cpu: CpuUsage, records: number): string {
+  const parts = [...cpu.byLabel].map(([label, seconds]) => `${label} ${fmt((1_000 * seconds) / records)}`);
+  const busy = (100 * cpu.machineBusy) / (cpu.wallSeconds * cpu.cores);
+  const others = (100 * cpu.others) / (cpu.wallSeconds * cpu.cores);
+  return (
+    `CPU ms per record: ${parts.join(', ')}; the machine's ${cpu.cores} cores were ${fmt(busy, 0)}% busy, ` +
+    `${fmt(others, 0)}% of them with other processes`
+  );
+}
+
+/** CPU seconds per record spent by the pipeline (service, broker, benchmark), and by the transform threads alone. */
+function cpuPerRecord(cpu: CpuUsage, records: number): { total: number; transform: number } {
+  const total = [...cpu.byLabel.values()].reduce((sum, seconds) => sum + seconds, 0);
+  return { total: total / records, transform: (cpu.byLabel.get('transform threads') ?? 0) / records };
 }
 
 const median = (values: readonly number[]) => {
@@ -147,6 +185,7 @@ for (let round = 1; round <= ROUNDS; round++) {
         `${fmt(run.transformMs)} ms in the transform per record, ${run.documents} documents, ` +
         `workers' RSS ${fmt(run.rssMb, 0)} MB; load ${fmt(loadavg()[0] ?? 0, 2)})`,
     );
+    if (run.cpu !== undefined) console.log(`  ${describeCpu(run.cpu, RECORDS - workers)}`);
   }
 }
 
@@ -164,4 +203,20 @@ if (WORKERS.includes(1) && WORKERS.includes(2)) {
   console.log(
     `  2 workers / 1 worker, per round: ${ratios.map((r) => fmt(r, 2)).join(', ')} (goal on 2 cores: ≥ 1.80)`,
   );
+  // What the costs measured with one worker allow on this machine's cores with nothing else running: each worker
+  // goes no faster than one alone, and all records' CPU (service, broker, benchmark) has to fit on the cores.
+  const single = (results.get(1) ?? []).flatMap((run) =>
+    run.cpu === undefined ? [] : [cpuPerRecord(run.cpu, RECORDS - 1)],
+  );
+  if (single.length > 0) {
+    const total = median(single.map((c) => c.total));
+    const cores = availableParallelism();
+    const rate1 = median((results.get(1) ?? []).map((r) => r.rate));
+    const bound = Math.min(2 * rate1, cores / total);
+    console.log(
+      `  with one worker a record costs ${fmt(1_000 * total)} ms of CPU in all (${fmt(1_000 * median(single.map((c) => c.transform)))} ms ` +
+        `in the transform thread): on ${cores} otherwise idle cores, 2 workers can reach at most ` +
+        `${fmt(bound)} records/s, ${fmt(bound / rate1, 2)}× one worker`,
+    );
+  }
 }

@@ -170,4 +170,16 @@ describe('transformer workers', () => {
     // The deaths leave the window: ready again, with both workers.
     await s.waitUntilReady(2, 15_000);
   });
+
+  it('stops its workers when the primary itself is killed, leaving no orphan consuming', async () => {
+    broker = await useBroker();
+    service = await startTransformer(broker.amqpUrl, { TRANSFORM_WORKERS: '2' });
+    await service.waitUntilReady(2);
+    const pids = service.forked().map((w) => w.pid);
+    await service.stop('SIGKILL');
+    await waitFor(() => pids.every((pid) => !alive(pid)), {
+      timeoutMs: 20_000,
+      what: `workers ${pids.join(', ')} to exit after their primary`,
+    });
+  });
 });
