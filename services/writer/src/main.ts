@@ -1,0 +1,6 @@
+import { runService } from '@tributary/core';
+import { startWriter, writerServiceSettings } from './start-writer.ts';
+
+await runService('writer', writerServiceSettings, async (ctx) => {
+  await startWriter(ctx);
+});

@@ -1,0 +1,332 @@
+import { type Logger, redactUrl, sleep } from '@tributary/core';
+import { backoffDelayMs, type StoreMessage } from '@tributary/messaging';
+import { type BulkWriteResult, type Collection, MongoClient, type WriteConcernSettings } from 'mongodb';
+import {
+  type PlannedOp,
+  planWrite,
+  type StoredSourceState,
+  sourcesToRead,
+  type Verdict,
+} from './bulk-plan.ts';
+import type { WriteConcernLevel } from './config.ts';
+import { StoreClosedError, StoreUnavailableError } from './errors.ts';
+import { classifyStoreFailure } from './store-failures.ts';
+import type { SourceRecord, StoredDocument } from './stored-records.ts';
+
+export interface MongoStoreOptions {
+  url: string;
+  dbName: string;
+  documentsCollection: string;
+  sourcesCollection: string;
+  writeConcern: WriteConcernLevel;
+  serverSelectionTimeoutMs: number;
+  /** Longest wait for the answer to one command (socket timeout), and the write concern's wtimeout. */
+  operationTimeoutMs: number;
+  /** Most operations per command; 0 means automatic (see WRITE_OPS_PER_COMMAND). */
+  opsPerCommand: number;
+  /** Backoff between attempts to connect and ensure the indexes at start. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/** How one message of a batch ended. */
+export type MessageResult =
+  | { kind: 'written' }
+  | { kind: 'touched' }
+  | { kind: 'skipped'; reason: 'older-than-stored' | 'superseded' }
+  | { kind: 'dead'; reason: 'document-refused' | 'invalid-message'; message: string };
+
+export interface BatchReport {
+  results: MessageResult[];
+  /** Chunk upserts that inserted, changed, or found an equal document (a replay). */
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  staleChunksDeleted: number;
+  sourcesWritten: number;
+  sourcesTouched: number;
+}
+
+/** What the writer needs of a store; the MongoDB one below, or a fake in unit tests. */
+export interface BatchStore {
+  write(messages: readonly StoreMessage[]): Promise<BatchReport>;
+}
+
+/** The indexes of the documents collection, ensured at every start (createIndexes is idempotent). */
+export const DOCUMENT_INDEXES = [
+  { key: { jobId: 1, chunkIndex: 1 }, name: 'jobId_1_chunkIndex_1' },
+  { key: { contentHash: 1 }, name: 'contentHash_1' },
+  { key: { sourceUrl: 1 }, name: 'sourceUrl_1' },
+  { key: { transformedAt: 1 }, name: 'transformedAt_1' },
+] as const;
+
+/** FerretDB 1.x (SQLite) holds a connection per updated document until the command ends, from a pool of 100. */
+const FERRETDB_OPS_PER_COMMAND = 50;
+const DEFAULT_MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
+
+type StoreState = 'idle' | 'starting' | 'running' | 'closed';
+
+interface Tally {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  staleChunksDeleted: number;
+  sourcesWritten: number;
+  sourcesTouched: number;
+}
+
+/**
+ * The MongoDB side of the writer. `start()` connects, learns the server's limits and ensures the indexes;
+ * `write()` makes one attempt at a batch: it reads the stored state of the batch's sources, plans the writes
+ * (bulk-plan.ts) and runs them as unordered bulk writes with the configured write concern, in three phases
+ * (chunks, stale-chunk removal, source records).
+ *
+ * A failed bulk write that names a refused operation is split in halves and each half written again until the
+ * refused operation stands alone: its message is dead-lettered and everything else lands. This does not rely
+ * on the server's `writeErrors[].index`, which FerretDB reports as 0 whatever operation failed, nor on the
+ * server going on after an error in an unordered bulk write, which FerretDB does not; re-running operations is
+ * safe because every one is an idempotent upsert, removal or `$max`.
+ *
+ * Any other failure (network, server selection, timeouts, write concern, command errors) throws a
+ * {@link StoreUnavailableError}; the writer retries the whole batch. Readiness is false from such a failure, or
+ * a failed server heartbeat, until the next success.
+ */
+export class MongoStore implements BatchStore {
+  readonly #options: MongoStoreOptions;
+  readonly #logger: Logger;
+  readonly #client: MongoClient;
+  readonly #documents: Collection<StoredDocument>;
+  readonly #sources: Collection<SourceRecord>;
+  readonly #writeConcern: WriteConcernSettings;
+  readonly #closing = new AbortController();
+  #state: StoreState = 'idle';
+  #maxDocumentBytes = DEFAULT_MAX_BSON_OBJECT_SIZE;
+  #opsPerCommand = Number.POSITIVE_INFINITY;
+  #writeFailure: string | undefined;
+  #heartbeatFailure: string | undefined;
+
+  constructor(options: MongoStoreOptions, deps: { logger: Logger }) {
+    this.#options = options;
+    this.#logger = deps.logger;
+    this.#client = new MongoClient(options.url, {
+      appName: 'tributary-writer',
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
+      socketTimeoutMS: options.operationTimeoutMs,
+      connectTimeoutMS: Math.min(options.serverSelectionTimeoutMs, 10_000),
+    });
+    this.#client.on('serverHeartbeatFailed', (event) => {
+      this.#heartbeatFailure = event.failure.message;
+    });
+    this.#client.on('serverHeartbeatSucceeded', () => {
+      this.#heartbeatFailure = undefined;
+    });
+    const db = this.#client.db(options.dbName);
+    this.#documents = db.collection<StoredDocument>(options.documentsCollection);
+    this.#sources = db.collection<SourceRecord>(options.sourcesCollection);
+    this.#writeConcern = { w: options.writeConcern, wtimeoutMS: options.operationTimeoutMs };
+  }
+
+  get isReady(): boolean {
+    return this.#state === 'running' && !this.#writeFailure && !this.#heartbeatFailure;
+  }
+
+  /** For `/readyz`: ready while started and neither writes nor heartbeats fail. */
+  readiness(): { ready: boolean; detail?: string } {
+    if (this.#state !== 'running')
+      return { ready: false, detail: this.#state === 'closed' ? 'closed' : 'connecting' };
+    const failure = this.#writeFailure ?? this.#heartbeatFailure;
+    return failure ? { ready: false, detail: failure } : { ready: true };
+  }
+
+  /** The largest document the server takes, from its hello (known after `start()`). */
+  get maxDocumentBytes(): number {
+    return this.#maxDocumentBytes;
+  }
+
+  /**
+   * Connects, reads the server's limits and ensures the indexes, retrying with backoff while the database is
+   * unreachable. Resolves true once running, false when closed before that.
+   */
+  async start(): Promise<boolean> {
+    if (this.#state !== 'idle') return this.#state === 'running';
+    this.#state = 'starting';
+    for (let attempt = 1; ; attempt++) {
+      if (this.#closing.signal.aborted) return false;
+      try {
+        await this.#prepare();
+        this.#state = 'running';
+        return true;
+      } catch (err) {
+        if (this.#closing.signal.aborted) return false;
+        const failure = classifyStoreFailure(err);
+        if (failure.kind === 'unexpected') throw err;
+        const delayMs = Math.max(
+          this.#options.retryBaseMs / 2,
+          backoffDelayMs(attempt, { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs }),
+        );
+        this.#writeFailure = err instanceof Error ? err.message : String(err);
+        this.#logger.warn({ err, attempt, delayMs }, 'database not ready at start; retrying');
+        try {
+          await sleep(delayMs, this.#closing.signal);
+        } catch {
+          return false;
+        }
+      }
+    }
+  }
+
+  async #prepare(): Promise<void> {
+    const admin = this.#client.db(this.#options.dbName);
+    const hello = await admin.command({ hello: 1 });
+    const buildInfo = await admin.command({ buildInfo: 1 });
+    const ferretdb = typeof buildInfo.ferretdbVersion === 'string';
+    this.#maxDocumentBytes =
+      typeof hello.maxBsonObjectSize === 'number' ? hello.maxBsonObjectSize : DEFAULT_MAX_BSON_OBJECT_SIZE;
+    this.#opsPerCommand =
+      this.#options.opsPerCommand > 0
+        ? this.#options.opsPerCommand
+        : ferretdb
+          ? FERRETDB_OPS_PER_COMMAND
+          : Number.POSITIVE_INFINITY;
+    await this.#documents.createIndexes(
+      DOCUMENT_INDEXES.map((index) => ({ key: { ...index.key }, name: index.name })),
+    );
+    this.#writeFailure = undefined;
+    this.#logger.info(
+      {
+        mongo: redactUrl(this.#options.url),
+        db: this.#options.dbName,
+        server: buildInfo.version,
+        ferretdb: ferretdb ? buildInfo.ferretdbVersion : undefined,
+        maxDocumentBytes: this.#maxDocumentBytes,
+        opsPerCommand: Number.isFinite(this.#opsPerCommand) ? this.#opsPerCommand : 'unlimited',
+      },
+      'database ready; indexes ensured',
+    );
+  }
+
+  /** One attempt at a batch; see the class comment. */
+  async write(messages: readonly StoreMessage[]): Promise<BatchReport> {
+    if (this.#state !== 'running') throw new StoreClosedError();
+    try {
+      const report = await this.#write(messages);
+      this.#writeFailure = undefined;
+      return report;
+    } catch (err) {
+      const failure = classifyStoreFailure(err);
+      if (failure.kind === 'unexpected') throw err;
+      const reason = failure.kind === 'transient' ? failure.reason : 'server-error';
+      this.#writeFailure = `${reason}: ${err instanceof Error ? err.message : String(err)}`;
+      throw new StoreUnavailableError(this.#closing.signal.aborted ? 'closed' : reason, { cause: err });
+    }
+  }
+
+  async #write(messages: readonly StoreMessage[]): Promise<BatchReport> {
+    const stored = await this.#readSources(sourcesToRead(messages));
+    const plan = planWrite(messages, stored, { maxDocumentBytes: this.#maxDocumentBytes });
+    const refused = new Map<number, string>();
+    const tally: Tally = {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      staleChunksDeleted: 0,
+      sourcesWritten: 0,
+      sourcesTouched: 0,
+    };
+    await this.#runPhase(this.#documents, plan.documents, refused, (result) => {
+      tally.inserted += result.upsertedCount;
+      tally.updated += result.modifiedCount;
+      tally.unchanged += result.matchedCount - result.modifiedCount;
+    });
+    await this.#runPhase(this.#documents, plan.staleChunks, refused, (result) => {
+      tally.staleChunksDeleted += result.deletedCount;
+    });
+    await this.#runPhase(this.#sources, plan.sources, refused, (_result, ops) => {
+      const touches = ops.filter((op) => plan.verdicts[op.message]?.kind === 'touch').length;
+      tally.sourcesTouched += touches;
+      tally.sourcesWritten += ops.length - touches;
+    });
+    const results = plan.verdicts.map((verdict, index): MessageResult => {
+      const refusal = refused.get(index);
+      if (refusal !== undefined) return { kind: 'dead', reason: 'document-refused', message: refusal };
+      return resultOf(verdict);
+    });
+    return { results, ...tally };
+  }
+
+  async #readSources(jobIds: string[]): Promise<Map<string, StoredSourceState>> {
+    const states = new Map<string, StoredSourceState>();
+    if (jobIds.length === 0) return states;
+    const records = await this.#sources
+      .find({ _id: { $in: jobIds } }, { projection: { chunkCount: 1, contentFetchedAt: 1 } })
+      .toArray();
+    for (const record of records) {
+      if (typeof record.chunkCount === 'number' && record.contentFetchedAt instanceof Date) {
+        states.set(record._id, { chunkCount: record.chunkCount, contentFetchedAt: record.contentFetchedAt });
+      }
+    }
+    return states;
+  }
+
+  /** Runs one phase's operations in commands of at most `opsPerCommand`, one command at a time. */
+  async #runPhase<S extends { _id: string }>(
+    collection: Collection<S>,
+    ops: PlannedOp<S>[],
+    refused: Map<number, string>,
+    onResult: (result: BulkWriteResult, ops: PlannedOp<S>[]) => void,
+  ): Promise<void> {
+    const size = this.#opsPerCommand;
+    for (let start = 0; start < ops.length; start += size) {
+      await this.#runCommand(collection, ops.slice(start, start + size), refused, onResult);
+    }
+  }
+
+  async #runCommand<S extends { _id: string }>(
+    collection: Collection<S>,
+    ops: PlannedOp<S>[],
+    refused: Map<number, string>,
+    onResult: (result: BulkWriteResult, ops: PlannedOp<S>[]) => void,
+  ): Promise<void> {
+    const live = ops.filter((op) => !refused.has(op.message));
+    if (live.length === 0) return;
+    try {
+      const result = await collection.bulkWrite(
+        live.map((op) => op.op),
+        { ordered: false, writeConcern: this.#writeConcern },
+      );
+      onResult(result, live);
+    } catch (err) {
+      const failure = classifyStoreFailure(err);
+      if (failure.kind !== 'document') throw err;
+      const [only] = live;
+      if (live.length === 1 && only) {
+        refused.set(only.message, failure.message);
+        this.#logger.warn({ err, message: only.message }, 'the database refused a document');
+        return;
+      }
+      const middle = Math.ceil(live.length / 2);
+      await this.#runCommand(collection, live.slice(0, middle), refused, onResult);
+      await this.#runCommand(collection, live.slice(middle), refused, onResult);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#closing.abort();
+    await this.#client.close();
+  }
+}
+
+function resultOf(verdict: Verdict): MessageResult {
+  switch (verdict.kind) {
+    case 'write':
+      return { kind: 'written' };
+    case 'touch':
+      return { kind: 'touched' };
+    case 'skip':
+      return { kind: 'skipped', reason: verdict.reason };
+    case 'dead':
+      return verdict;
+  }
+}

@@ -1,0 +1,298 @@
+import {
+  createLogger,
+  createRegistry,
+  HealthServer,
+  Lifecycle,
+  type Logger,
+  loadConfig,
+  type ServiceContext,
+  serviceSettings,
+  waitFor,
+} from '@tributary/core';
+import {
+  BrokerConnection,
+  documentIdFor,
+  MessagingMetrics,
+  newTraceparent,
+  Publisher,
+  type StoreMessage,
+  topologyNames,
+} from '@tributary/messaging';
+import {
+  type SourceRecord,
+  type StoredDocument,
+  startWriter,
+  type WriterService,
+  type WriterServiceSettings,
+  writerServiceSettings,
+} from '@tributary/writer';
+import amqplib from 'amqplib';
+import type { Collection, Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import { type TestBroker, type TestDatabase, useBroker, useDatabase } from '../../support/index.ts';
+
+/** Short delay queues, so that a message handed back comes back within a test's time. */
+export const TEST_TOPOLOGY = { delayBucketsMs: [200, 1_000, 3_000], maxLength: 100_000, deliveryLimit: 5 };
+
+/** The environment of a writer under test: the test's vhost and database, short timeouts, no HTTP port. */
+export function writerEnv(
+  broker: Pick<TestBroker, 'amqpUrl'>,
+  mongoUrl: string,
+  dbName: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AMQP_URL: broker.amqpUrl,
+    RETRY_DELAY_BUCKETS_MS: TEST_TOPOLOGY.delayBucketsMs.join(','),
+    QUEUE_MAX_LENGTH: String(TEST_TOPOLOGY.maxLength),
+    QUEUE_DELIVERY_LIMIT: String(TEST_TOPOLOGY.deliveryLimit),
+    MONGO_URL: mongoUrl,
+    MONGO_DB: dbName,
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    SHUTDOWN_GRACE_MS: '20000',
+    WRITE_RETRY_BASE_MS: '100',
+    WRITE_RETRY_MAX_MS: '1000',
+    MONGO_SERVER_SELECTION_TIMEOUT_MS: '1500',
+    MONGO_OPERATION_TIMEOUT_MS: '20000',
+    ...overrides,
+  };
+}
+
+export function testLogger(name: string): Logger {
+  return createLogger({ service: name, level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
+}
+
+/** Builds a StoreMessage the way the transformer does: every chunk, deterministic ids, one source. */
+export function documentsMessage(
+  jobId: string,
+  chunkCount: number,
+  options: {
+    fetchedAt?: string;
+    text?: (chunkIndex: number) => string;
+    etag?: string;
+    meta?: (chunkIndex: number) => Record<string, unknown> | undefined;
+  } = {},
+): Extract<StoreMessage, { kind: 'documents' }> {
+  const fetchedAt = options.fetchedAt ?? '2026-01-01T00:00:00.000Z';
+  const url = `https://example.com/articles/${jobId}`;
+  const contentHash = `sha-${jobId}-${fetchedAt}`;
+  return {
+    kind: 'documents',
+    source: {
+      jobId,
+      url,
+      status: 200,
+      ...(options.etag === undefined ? {} : { etag: options.etag }),
+      contentHash,
+      chunkCount,
+      fetchedAt,
+    },
+    documents: Array.from({ length: chunkCount }, (_, chunkIndex) => {
+      const meta = options.meta?.(chunkIndex);
+      return {
+        _id: documentIdFor(jobId, chunkIndex),
+        jobId,
+        sourceUrl: url,
+        title: `Article ${jobId}`,
+        text: options.text?.(chunkIndex) ?? `Chunk ${chunkIndex} of ${jobId} fetched at ${fetchedAt}.`,
+        chunkIndex,
+        chunkCount,
+        contentHash,
+        tokenCount: 12,
+        ...(meta === undefined ? {} : { meta }),
+        fetchedAt,
+        transformedAt: new Date().toISOString(),
+      };
+    }),
+  };
+}
+
+export function notModifiedMessage(jobId: string, fetchedAt: string): StoreMessage {
+  return { kind: 'not-modified', source: { jobId, url: `https://example.com/articles/${jobId}`, fetchedAt } };
+}
+
+/** A connection and confirmed publisher on a vhost, with the test topology. */
+export async function connectPublisher(
+  amqpUrl: string,
+  logger: Logger,
+): Promise<{ connection: BrokerConnection; publisher: Publisher }> {
+  const metrics = new MessagingMetrics(createRegistry('writer-test-publisher', { defaultMetrics: false }));
+  const connection = new BrokerConnection({
+    urls: [amqpUrl],
+    name: 'writer-test-publisher',
+    topology: { names: topologyNames(''), ...TEST_TOPOLOGY },
+    logger,
+    metrics,
+  });
+  connection.start();
+  await connection.waitForConnect(15_000);
+  const publisher = new Publisher(connection, { logger, metrics });
+  publisher.start();
+  return { connection, publisher };
+}
+
+export async function publishStoreMessages(
+  publisher: Publisher,
+  messages: readonly StoreMessage[],
+): Promise<void> {
+  await Promise.all(
+    messages.map((message) =>
+      publisher.publishToStage('store', message, {
+        messageId: `${message.kind}:${message.source.jobId}:${message.source.fetchedAt}`,
+        traceparent: newTraceparent(),
+      }),
+    ),
+  );
+}
+
+export interface DeadLetter {
+  body: StoreMessage;
+  headers: Record<string, unknown>;
+}
+
+/** Takes every message now in `queue` (acking it) with a connection of its own. */
+export async function takeAll(amqpUrl: string, queue: string): Promise<DeadLetter[]> {
+  const connection = await amqplib.connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    const out: DeadLetter[] = [];
+    for (;;) {
+      const msg = await channel.get(queue, { noAck: true });
+      if (!msg) return out;
+      out.push({
+        body: JSON.parse(msg.content.toString()) as StoreMessage,
+        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * One test's writer: its own vhost and database (or a given database server), the writer built by the
+ * service's own `startWriter` inside a service context the test owns, and a publisher of its own. `close()`
+ * shuts the writer down the way SIGTERM does (the lifecycle, in order), then drops the vhost and database.
+ */
+export interface WriterWorld {
+  broker: TestBroker;
+  db: Db;
+  documents: Collection<StoredDocument>;
+  sources: Collection<SourceRecord>;
+  service: WriterService;
+  lifecycle: Lifecycle;
+  health: HealthServer;
+  registry: Registry;
+  publish(...messages: StoreMessage[]): Promise<void>;
+  waitForDocuments(count: number, timeoutMs?: number): Promise<void>;
+  deadLetters(): Promise<DeadLetter[]>;
+  waitForDeadLetters(count: number, timeoutMs?: number): Promise<DeadLetter[]>;
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Stops the writer (as SIGTERM would) without dropping the vhost and database. */
+  stopWriter(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  env?: Record<string, string>;
+  /** A database server of the test's own (the outage test's FerretDB); the shared one otherwise. */
+  database?: { mongoUrl: string; db: Db; dbName: string; dispose(): Promise<void> };
+  broker?: TestBroker;
+}
+
+export async function startWriterWorld(options: WorldOptions = {}): Promise<WriterWorld> {
+  const broker = options.broker ?? (await useBroker());
+  let database: TestDatabase | undefined;
+  let target: { mongoUrl: string; db: Db; dbName: string };
+  if (options.database) {
+    target = options.database;
+  } else {
+    database = await useDatabase();
+    target = database;
+  }
+  const logger = testLogger('writer-test');
+  const env = writerEnv(broker, target.mongoUrl, target.dbName, options.env);
+  const config = loadConfig({ ...serviceSettings, ...writerServiceSettings }, env);
+  const registry = createRegistry('writer-test', { defaultMetrics: false });
+  const lifecycle = new Lifecycle({ logger, gracePeriodMs: config.shutdownGracePeriodMs, exit: () => {} });
+  const health = new HealthServer({ port: 0, host: '127.0.0.1', logger, metrics: registry });
+  const ctx: ServiceContext<WriterServiceSettings> = { config, logger, registry, lifecycle, health };
+  const service = await startWriter(ctx);
+  if (!service) throw new Error('the writer shut down before it started');
+  health.markStarted();
+  const { connection, publisher } = await connectPublisher(broker.amqpUrl, logger);
+  const documents = target.db.collection<StoredDocument>(config.documentsCollection);
+  const sources = target.db.collection<SourceRecord>(config.sourcesCollection);
+
+  const dead: DeadLetter[] = [];
+  const takeDead = async () => {
+    dead.push(...(await takeAll(broker.amqpUrl, 'store.dead')));
+    return [...dead];
+  };
+  let stopped: Promise<number> | undefined;
+  const stopWriter = () => {
+    stopped ??= lifecycle.shutdown('test');
+    return stopped;
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    broker,
+    db: target.db,
+    documents,
+    sources,
+    service,
+    lifecycle,
+    health,
+    registry,
+    async publish(...messages) {
+      await publishStoreMessages(publisher, messages);
+    },
+    async waitForDocuments(count, timeoutMs = 30_000) {
+      let seen = -1;
+      await waitFor(
+        async () => {
+          seen = await documents.countDocuments();
+          return seen === count;
+        },
+        { timeoutMs, intervalMs: 100, what: `${count} documents in the database (last count ${seen})` },
+      );
+    },
+    deadLetters: takeDead,
+    async waitForDeadLetters(count, timeoutMs = 30_000) {
+      await waitFor(async () => (await takeDead()).length >= count, {
+        timeoutMs,
+        intervalMs: 100,
+        what: `${count} dead letters in store.dead (have ${dead.length})`,
+      });
+      return [...dead];
+    },
+    // A counter's or gauge's value; a histogram's count.
+    async metric(name, labels = {}) {
+      const metric = registry.getSingleMetric(name);
+      if (!metric) throw new Error(`no metric ${name}`);
+      const { values } = await metric.get();
+      return values
+        .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+        .filter((v) => {
+          const metricName = (v as { metricName?: string }).metricName;
+          return metricName === undefined || metricName === `${name}_count`;
+        })
+        .reduce((sum, v) => sum + v.value, 0);
+    },
+    stopWriter,
+    close() {
+      closed ??= (async () => {
+        try {
+          await stopWriter();
+          await publisher.close();
+          await connection.close();
+        } finally {
+          if (!options.broker) await broker[Symbol.asyncDispose]();
+          await database?.[Symbol.asyncDispose]();
+        }
+      })();
+      return closed;
+    },
+  };
+}
