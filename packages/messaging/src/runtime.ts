@@ -22,6 +22,8 @@ export interface StageConsumerOptions {
   prefetch: number;
   maxAttempts: number;
   backoff: BackoffPolicy;
+  /** Deferrals (retries that spend no attempt, e.g. an open circuit) before a dead letter; default 100. */
+  maxDeferrals?: number;
 }
 
 export interface Messaging {
