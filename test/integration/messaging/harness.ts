@@ -22,7 +22,7 @@ export interface Harness {
     stage: Stage,
     schema: z.ZodType<T>,
     handler: Handler<T>,
-    options?: { prefetch?: number; maxAttempts?: number },
+    options?: { prefetch?: number; maxAttempts?: number; maxDeferrals?: number },
   ): Consumer<T>;
   close(): Promise<void>;
 }
@@ -68,6 +68,7 @@ export async function startHarness(
           schema,
           prefetch: opts.prefetch ?? 10,
           maxAttempts: opts.maxAttempts ?? 3,
+          ...(opts.maxDeferrals === undefined ? {} : { maxDeferrals: opts.maxDeferrals }),
           backoff: { baseMs: 100, maxMs: 1_000 },
           logger,
           metrics,

@@ -105,6 +105,33 @@ describe('messaging on a real broker', () => {
     expect(threeSeconds).toBeLessThan(4_500);
   });
 
+  it('defers without spending attempts, and dead-letters after too many deferrals', async () => {
+    harness = await startHarness(broker.amqpUrl, { delayBucketsMs: [200] });
+    const seen: Delivery[] = [];
+    harness.consume(
+      'fetch',
+      Numbered,
+      (_message, delivery) => {
+        seen.push(delivery);
+        return outcome.defer('circuit-open', 100);
+      },
+      { maxAttempts: 2, maxDeferrals: 3 },
+    );
+    await publishNumbered(harness, 3);
+    await waitFor(async () => (await countMessages(broker.amqpUrl, 'fetch.dead')) === 1, {
+      timeoutMs: 15_000,
+      what: 'the dead letter after the deferrals',
+    });
+    // One delivery and three deferrals, all at attempt 1: deferring spends no attempt.
+    expect(seen.map((d) => d.attempt)).toEqual([1, 1, 1, 1]);
+    expect(seen.map((d) => d.headers['x-deferrals'] ?? 0)).toEqual([0, 1, 2, 3]);
+    const [dead] = await drainQueue(broker.amqpUrl, 'fetch.dead');
+    expect(dead?.headers).toMatchObject({
+      'x-error-reason': 'circuit-open',
+      'x-error-message': 'deferred 3 times (circuit-open)',
+    });
+  });
+
   it('dead-letters a message whose attempts run out, with the error headers and its body intact', async () => {
     harness = await startHarness(broker.amqpUrl);
     let calls = 0;
