@@ -1,13 +1,13 @@
 import { type Logger, sleep } from '@tributary/core';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Histogram } from 'prom-client';
 import type { BrokerConnection } from './connection.ts';
 import { backoffDelayMs } from './delay-buckets.ts';
 import { PublisherClosedError } from './errors.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import { CONTRACT_VERSION, HEADERS, type Stage } from './names.ts';
+import { WaitQueue } from './wait-queue.ts';
 
 export interface PublisherOptions {
   /** At most this many publishes wait for their confirm at once; further callers wait their turn. */
@@ -32,8 +32,6 @@ export interface Route {
   routingKey: string;
 }
 
-type SendResult = 'confirmed' | 'refused' | 'lost';
-
 const jsonBody = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 /**
@@ -43,26 +41,29 @@ const jsonBody = (value: unknown) => Buffer.from(JSON.stringify(value));
  * caller simply waits, holding its own input unacked, and nothing is lost.
  *
  * amqp-connection-manager owns the connection and re-runs this channel's setup after every reconnect; the
- * publisher then writes to the confirm channel directly, which costs far less per message than the wrapper's
- * own queue, and waits for `drain` when the socket's buffer is full.
+ * publisher then writes to the confirm channel directly (one promise per message, callbacks inside), which costs
+ * far less per message than the wrapper's own queue, and waits for `drain` when the socket's buffer is full.
  */
 export class Publisher {
   readonly #connection: BrokerConnection;
-  readonly #limit: LimitFunction;
   readonly #options: Required<Omit<PublisherOptions, 'metrics' | 'logger'>> &
     Pick<PublisherOptions, 'metrics' | 'logger'>;
   #wrapper: ChannelWrapper | undefined;
   #channel: ConfirmChannel | undefined;
   #writable = true;
-  #waiters: (() => void)[] = [];
   #closed = false;
-  readonly #closing = new AbortController();
+  /** Sends waiting for a channel with room in its write buffer. */
+  #waitingForChannel: (() => void)[] = [];
+  /** Sends sleeping after a refusal, woken early when the publisher closes. */
+  readonly #backingOff = new Map<NodeJS.Timeout, () => void>();
+  /** Publishes beyond `maxUnconfirmed`, in arrival order. */
+  readonly #waitingForSlot = new WaitQueue();
+  #unconfirmed = 0;
   readonly #confirmTimers = new Map<string, Histogram.Internal<'exchange'>>();
 
   constructor(connection: BrokerConnection, options: PublisherOptions = {}) {
     this.#connection = connection;
     this.#options = { maxUnconfirmed: 256, refusedBackoffBaseMs: 50, refusedBackoffMaxMs: 2_000, ...options };
-    this.#limit = pLimit(this.#options.maxUnconfirmed);
   }
 
   start(): void {
@@ -72,12 +73,17 @@ export class Publisher {
       });
       channel.on('drain', () => {
         this.#writable = true;
-        this.#wake();
+        this.#wakeSends();
       });
       this.#channel = channel;
       this.#writable = true;
-      this.#wake();
+      this.#wakeSends();
     });
+  }
+
+  /** Publishes waiting for their confirm right now. */
+  get unconfirmed(): number {
+    return this.#unconfirmed;
   }
 
   /** Publishes a JSON message as the input of `stage`. */
@@ -86,8 +92,8 @@ export class Publisher {
     return this.publish({ exchange: names.exchange, routingKey: names.routingKey }, jsonBody(body), envelope);
   }
 
-  async publish(route: Route, content: Buffer, envelope: Envelope): Promise<void> {
-    if (!this.#wrapper || this.#closed) throw new PublisherClosedError();
+  publish(route: Route, content: Buffer, envelope: Envelope): Promise<void> {
+    if (!this.#wrapper || this.#closed) return Promise.reject(new PublisherClosedError());
     const properties: Options.Publish = {
       persistent: true,
       contentType: 'application/json',
@@ -100,39 +106,78 @@ export class Publisher {
         [HEADERS.traceparent]: envelope.traceparent,
       },
     };
-    await this.#limit(() => this.#publishUntilConfirmed(route, content, properties));
+    if (this.#unconfirmed < this.#options.maxUnconfirmed && this.#waitingForSlot.length === 0) {
+      this.#unconfirmed++;
+      return this.#deliver(route, content, properties);
+    }
+    // A finishing publish hands its slot straight to the next waiter, so the bound holds exactly.
+    return this.#waitingForSlot.wait().then(() => {
+      if (this.#closed) throw new PublisherClosedError();
+      return this.#deliver(route, content, properties);
+    });
   }
 
-  async #publishUntilConfirmed(route: Route, content: Buffer, properties: Options.Publish): Promise<void> {
-    const { metrics } = this.#options;
-    let refusals = 0;
-    for (;;) {
-      // The usual case needs no wait: take the channel as it is.
-      const channel =
-        this.#channel && this.#writable && !this.#closed ? this.#channel : await this.#writableChannel();
-      const started = performance.now();
-      const result = await this.#send(channel, route, content, properties);
-      if (result === 'confirmed') {
-        this.#confirmTimer(route.exchange)?.observe((performance.now() - started) / 1000);
-        return;
-      }
-      if (result === 'lost') continue; // the channel went away unconfirmed: send again on the next one
-      // Refused (nacked): the queue is full. Wait, then offer it again.
-      refusals++;
-      metrics?.publishRefused.inc({ exchange: route.exchange });
-      if (refusals % 100 === 1) {
-        this.#options.logger?.warn(
-          { exchange: route.exchange, refusals },
-          'broker refused publish; retrying',
-        );
-      }
-      const { refusedBackoffBaseMs: baseMs, refusedBackoffMaxMs: maxMs } = this.#options;
-      try {
-        await sleep(Math.max(baseMs / 2, backoffDelayMs(refusals, { baseMs, maxMs })), this.#closing.signal);
-      } catch {
-        throw new PublisherClosedError();
-      }
-    }
+  /**
+   * One message, holding one slot, sent until confirmed: again on the next channel when lost, after a backoff
+   * when refused.
+   */
+  #deliver(route: Route, content: Buffer, properties: Options.Publish): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let refusals = 0;
+      const settle = (err?: Error) => {
+        if (this.#waitingForSlot.length > 0) this.#waitingForSlot.releaseOne();
+        else this.#unconfirmed--;
+        if (err) reject(err);
+        else resolve();
+      };
+      const attempt = (): void => {
+        if (this.#closed) {
+          settle(new PublisherClosedError());
+          return;
+        }
+        const channel = this.#channel;
+        if (!channel || !this.#writable) {
+          this.#waitingForChannel.push(attempt);
+          return;
+        }
+        const started = performance.now();
+        try {
+          const hasRoom = channel.publish(route.exchange, route.routingKey, content, properties, (err) => {
+            if (!err) {
+              this.#confirmTimer(route.exchange)?.observe((performance.now() - started) / 1000);
+              settle();
+              return;
+            }
+            // amqplib fails every pending confirm when the channel closes, before this publisher hears of the
+            // close; look once the close has been handled to tell a lost channel from a nack.
+            queueMicrotask(() => {
+              if (this.#channel !== channel) attempt();
+              else this.#backOff(route, ++refusals, attempt);
+            });
+          });
+          if (!hasRoom) this.#writable = false;
+        } catch {
+          // The channel closed between the check and the write.
+          if (this.#channel === channel) this.#channel = undefined;
+          this.#waitingForChannel.push(attempt);
+        }
+      };
+      attempt();
+    });
+  }
+
+  /** A refusal means the queue is full: offer the message again after a backoff with jitter. */
+  #backOff(route: Route, refusals: number, attempt: () => void): void {
+    const { metrics, logger, refusedBackoffBaseMs: baseMs, refusedBackoffMaxMs: maxMs } = this.#options;
+    metrics?.publishRefused.inc({ exchange: route.exchange });
+    if (refusals % 100 === 1)
+      logger?.warn({ exchange: route.exchange, refusals }, 'broker refused publish; retrying');
+    const delayMs = Math.max(baseMs / 2, backoffDelayMs(refusals, { baseMs, maxMs }));
+    const timer = setTimeout(() => {
+      this.#backingOff.delete(timer);
+      attempt();
+    }, delayMs);
+    this.#backingOff.set(timer, attempt);
   }
 
   /** Label lookups cost more than the observation itself on this hot path; keep one child per exchange. */
@@ -147,56 +192,28 @@ export class Publisher {
     return timer;
   }
 
-  #send(
-    channel: ConfirmChannel,
-    route: Route,
-    content: Buffer,
-    properties: Options.Publish,
-  ): Promise<SendResult> {
-    return new Promise((resolve) => {
-      try {
-        const hasRoom = channel.publish(route.exchange, route.routingKey, content, properties, (err) => {
-          if (!err) {
-            resolve('confirmed');
-            return;
-          }
-          // amqplib fails every pending confirm when the channel closes, before this publisher hears of the
-          // close; look once the close has been handled to tell a lost channel from a nack.
-          queueMicrotask(() => resolve(this.#channel === channel ? 'refused' : 'lost'));
-        });
-        if (!hasRoom) this.#writable = false;
-      } catch {
-        // The channel closed between the check and the write.
-        if (this.#channel === channel) this.#channel = undefined;
-        resolve('lost');
-      }
-    });
-  }
-
-  /** The current channel once it exists and has room in its write buffer. */
-  async #writableChannel(): Promise<ConfirmChannel> {
-    for (;;) {
-      if (this.#closed) throw new PublisherClosedError();
-      const channel = this.#channel;
-      if (channel && this.#writable) return channel;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
+  #wakeSends(): void {
+    const waiting = this.#waitingForChannel;
+    this.#waitingForChannel = [];
+    for (const attempt of waiting) attempt();
   }
 
   /** Lets confirms in flight land (up to 5 s while connected), then closes; later publishes reject. */
   async close(): Promise<void> {
     if (this.#closed) return;
     const deadline = Date.now() + 5_000;
-    while (this.#limit.activeCount > 0 && Date.now() < deadline && this.#connection.isConnected) {
+    while (this.#unconfirmed > 0 && Date.now() < deadline && this.#connection.isConnected) {
       await sleep(10);
     }
     this.#closed = true;
-    this.#closing.abort();
-    this.#wake();
+    // Everything still waiting now fails with PublisherClosedError; its caller leaves its input unacked.
+    for (const [timer, attempt] of this.#backingOff) {
+      clearTimeout(timer);
+      attempt();
+    }
+    this.#backingOff.clear();
+    this.#wakeSends();
+    this.#waitingForSlot.releaseAll();
     await this.#wrapper?.close();
   }
 }
