@@ -37,16 +37,16 @@ function notModified(jobId: string, fetchedAt: string): StoreMessage {
 const nothingStored = new Map<string, StoredSourceState>();
 
 describe('planWrite', () => {
-  it('upserts every chunk by its _id, as stored (dates as dates), and upserts the source record after', () => {
+  it('inserts the chunks of a source it has no record of, as stored (dates as dates), and upserts the source record', () => {
     const message = documents('job-a', 2, '2026-01-01T00:00:00.000Z', { etag: '"v1"' });
     const plan = planWrite([message], nothingStored, { maxDocumentBytes: MAX });
     expect(plan.verdicts).toEqual([{ kind: 'write' }]);
-    expect(plan.documents.map((op) => op.message)).toEqual([0, 0]);
-    const [first] = plan.documents;
+    expect(plan.upserts).toEqual([]);
+    expect(plan.inserts.map((op) => op.message)).toEqual([0, 0]);
+    const [first] = plan.inserts;
     expect(first?.op).toEqual({
-      replaceOne: {
-        filter: { _id: documentIdFor('job-a', 0) },
-        replacement: {
+      insertOne: {
+        document: {
           _id: documentIdFor('job-a', 0),
           jobId: 'job-a',
           sourceUrl: 'https://example.com/job-a',
@@ -58,27 +58,42 @@ describe('planWrite', () => {
           fetchedAt: new Date('2026-01-01T00:00:00.000Z'),
           transformedAt: new Date('2026-01-01T00:00:01.000Z'),
         },
-        upsert: true,
       },
     });
+    // Should a chunk exist after all (a crash before the record was written), its removal runs too.
+    expect(plan.staleChunksIfPresent).toEqual([
+      { message: 0, op: { deleteMany: { filter: { jobId: 'job-a', chunkIndex: { $gte: 2 } } } } },
+    ]);
     expect(plan.staleChunks).toEqual([]);
-    expect(plan.sources).toEqual([
+    expect(plan.sources).toEqual([]);
+    const record = {
+      _id: 'job-a',
+      url: 'https://example.com/job-a',
+      status: 200,
+      contentHash: 'hash-2026-01-01T00:00:00.000Z',
+      chunkCount: 2,
+      contentFetchedAt: new Date('2026-01-01T00:00:00.000Z'),
+      lastFetchedAt: new Date('2026-01-01T00:00:00.000Z'),
+      etag: '"v1"',
+    };
+    expect(plan.sourceInserts).toEqual([
       {
         message: 0,
-        op: {
+        op: { insertOne: { document: record } },
+        fallback: {
           updateOne: {
             filter: { _id: 'job-a' },
             update: {
               $set: {
-                url: 'https://example.com/job-a',
+                url: record.url,
                 status: 200,
-                contentHash: 'hash-2026-01-01T00:00:00.000Z',
+                contentHash: record.contentHash,
                 chunkCount: 2,
-                contentFetchedAt: new Date('2026-01-01T00:00:00.000Z'),
+                contentFetchedAt: record.contentFetchedAt,
                 etag: '"v1"',
               },
               $unset: { lastModified: '' },
-              $max: { lastFetchedAt: new Date('2026-01-01T00:00:00.000Z') },
+              $max: { lastFetchedAt: record.lastFetchedAt },
             },
             upsert: true,
           },
@@ -87,18 +102,36 @@ describe('planWrite', () => {
     ]);
   });
 
+  it('upserts the chunks and the record of a known source by their _id', () => {
+    const stored = new Map([['job-a', { chunkCount: 2, contentFetchedAt: new Date('2025-12-01') }]]);
+    const plan = planWrite([documents('job-a', 2)], stored, { maxDocumentBytes: MAX });
+    expect(plan.inserts).toEqual([]);
+    expect(plan.sourceInserts).toEqual([]);
+    expect(plan.sources.map((op) => op.op)).toEqual([
+      { updateOne: expect.objectContaining({ filter: { _id: 'job-a' }, upsert: true }) },
+    ]);
+    expect(plan.staleChunksIfPresent).toEqual([]);
+    expect(plan.upserts.map((op) => op.op)).toEqual(
+      [0, 1].map((i) => ({
+        replaceOne: {
+          filter: { _id: documentIdFor('job-a', i) },
+          replacement: expect.objectContaining({ _id: documentIdFor('job-a', i), chunkIndex: i }),
+          upsert: true,
+        },
+      })),
+    );
+  });
+
   it('keeps optional fields absent, never null', () => {
     const message = documents('job-a', 1);
     const withExtras: DocumentsMessage = {
       ...message,
       documents: message.documents.map((d) => ({ ...d, title: 'T', meta: { lang: 'en' } })),
     };
-    const plain = planWrite([message], nothingStored, { maxDocumentBytes: MAX }).documents[0]?.op;
-    const rich = planWrite([withExtras], nothingStored, { maxDocumentBytes: MAX }).documents[0]?.op;
-    expect(plain && 'replaceOne' in plain ? Object.keys(plain.replaceOne.replacement) : []).not.toContain(
-      'title',
-    );
-    expect(rich && 'replaceOne' in rich ? rich.replaceOne.replacement : {}).toMatchObject({
+    const plain = planWrite([message], nothingStored, { maxDocumentBytes: MAX }).inserts[0]?.op;
+    const rich = planWrite([withExtras], nothingStored, { maxDocumentBytes: MAX }).inserts[0]?.op;
+    expect(plain && 'insertOne' in plain ? Object.keys(plain.insertOne.document) : []).not.toContain('title');
+    expect(rich && 'insertOne' in rich ? rich.insertOne.document : {}).toMatchObject({
       title: 'T',
       meta: { lang: 'en' },
     });
@@ -117,7 +150,7 @@ describe('planWrite', () => {
   it('removes every chunk when a source comes back empty', () => {
     const stored = new Map([['job-a', { chunkCount: 3, contentFetchedAt: new Date('2025-12-01') }]]);
     const plan = planWrite([documents('job-a', 0)], stored, { maxDocumentBytes: MAX });
-    expect(plan.documents).toEqual([]);
+    expect(plan.upserts).toEqual([]);
     expect(plan.staleChunks[0]?.op).toEqual({
       deleteMany: { filter: { jobId: 'job-a', chunkIndex: { $gte: 0 } } },
     });
@@ -132,7 +165,13 @@ describe('planWrite', () => {
       maxDocumentBytes: MAX,
     });
     expect(older.verdicts).toEqual([{ kind: 'skip', reason: 'older-than-stored' }]);
-    expect([...older.documents, ...older.staleChunks, ...older.sources]).toEqual([]);
+    expect([
+      ...older.inserts,
+      ...older.upserts,
+      ...older.staleChunks,
+      ...older.sourceInserts,
+      ...older.sources,
+    ]).toEqual([]);
     const replay = planWrite([documents('job-a', 2, '2026-01-01T00:00:00.000Z')], stored, {
       maxDocumentBytes: MAX,
     });
@@ -150,8 +189,8 @@ describe('planWrite', () => {
       const winner = batch.indexOf(newer);
       expect(plan.verdicts[winner]).toEqual({ kind: 'write' });
       expect(plan.verdicts[1 - winner]).toEqual({ kind: 'skip', reason: 'superseded' });
-      expect(new Set(plan.documents.map((op) => op.message))).toEqual(new Set([winner]));
-      expect(plan.sources.map((op) => op.message)).toEqual([winner]);
+      expect(new Set(plan.inserts.map((op) => op.message))).toEqual(new Set([winner]));
+      expect(plan.sourceInserts.map((op) => op.message)).toEqual([winner]);
     }
     const tie = planWrite([older, { ...older }], nothingStored, { maxDocumentBytes: MAX });
     expect(tie.verdicts.map((v) => v.kind)).toEqual(['skip', 'write']);
@@ -162,7 +201,7 @@ describe('planWrite', () => {
       maxDocumentBytes: MAX,
     });
     expect(plan.verdicts).toEqual([{ kind: 'touch' }]);
-    expect(plan.documents).toEqual([]);
+    expect([...plan.inserts, ...plan.upserts]).toEqual([]);
     expect(plan.sources).toEqual([
       {
         message: 0,
@@ -188,8 +227,8 @@ describe('planWrite', () => {
     expect(plan.verdicts[1]?.kind === 'dead' && plan.verdicts[1].message).toMatch(
       /chunk 1 .* bytes as BSON; the server accepts documents below 1000 bytes/,
     );
-    expect(plan.documents.every((op) => op.message === 0)).toBe(true);
-    expect(plan.sources.map((op) => op.message)).toEqual([0]);
+    expect(plan.inserts.every((op) => op.message === 0)).toBe(true);
+    expect(plan.sourceInserts.map((op) => op.message)).toEqual([0]);
   });
 
   it.each([
@@ -228,7 +267,7 @@ describe('planWrite', () => {
     const plan = planWrite([message], nothingStored, { maxDocumentBytes: MAX });
     expect(plan.verdicts[0]).toMatchObject({ kind: 'dead', reason: 'invalid-message' });
     expect(plan.verdicts[0]?.kind === 'dead' && plan.verdicts[0].message).toMatch(why);
-    expect([...plan.documents, ...plan.sources]).toEqual([]);
+    expect([...plan.inserts, ...plan.upserts, ...plan.sourceInserts, ...plan.sources]).toEqual([]);
   });
 
   it('reads the stored state of documents messages only', () => {

@@ -30,18 +30,35 @@ export type Verdict =
 export interface PlannedOp<S extends object> {
   message: number;
   op: AnyBulkWriteOperation<S>;
+  /** For an insert: the upsert that does its work when the insert fails (the document exists already). */
+  fallback?: AnyBulkWriteOperation<S>;
 }
 
 /**
- * The writes of one batch, in three phases that run in this order: the chunks (upserts keyed by their
- * deterministic `_id`), then the removal of chunks a source no longer has, then the source records. A source
- * record is written only after its chunks, so a crash in between leaves a record that still describes the old
- * content, and the redelivered message does the removal again.
+ * The writes of one batch, in three phases that run in this order: the chunks, then the removal of chunks a
+ * source no longer has, then the source records. A source record is written only after its chunks, so a crash
+ * in between leaves a record that still describes the old content, and the redelivered message does the
+ * removal again.
+ *
+ * A source the store has no record of has its chunks and its record inserted rather than upserted: that is the
+ * common case (first ingestion), and an insert costs the server less than an upsert, which must look the
+ * document up first (on FerretDB's SQLite backend an upsert scans the collection). An insert that fails because
+ * the document exists (a redelivery after a crash before the source record was written, or another writer)
+ * runs its `fallback` upsert instead, and a source with such a chunk has its `staleChunksIfPresent` removal
+ * run too.
  */
 export interface WritePlan {
   verdicts: Verdict[];
-  documents: PlannedOp<StoredDocument>[];
+  /** Chunks of sources without a stored record: `insertOne`, with the upsert as fallback. */
+  inserts: PlannedOp<StoredDocument>[];
+  /** Chunks of known sources: `replaceOne` upserts keyed by the deterministic `_id`. */
+  upserts: PlannedOp<StoredDocument>[];
   staleChunks: PlannedOp<StoredDocument>[];
+  /** For each message written as inserts: the removal of chunks from `chunkCount` on, if any chunk existed. */
+  staleChunksIfPresent: PlannedOp<StoredDocument>[];
+  /** Records of sources not stored yet: `insertOne`, with the upsert as fallback. */
+  sourceInserts: PlannedOp<SourceRecord>[];
+  /** Records of known sources (upserts) and not-modified touches. */
   sources: PlannedOp<SourceRecord>[];
 }
 
@@ -71,6 +88,7 @@ export function sourcesToRead(messages: readonly StoreMessage[]): string[] {
  * - Of several messages for one source, only the newest fetch is written (the later one on a tie); a message
  *   older than what the store holds is skipped. Either way the store ends as if they had come in order.
  * - When the stored source had more chunks than the new content, the chunks from `chunkCount` on are removed.
+ * - The chunks of a source without a stored record are inserted, the others upserted (see {@link WritePlan}).
  * - A `not-modified` message moves the source's `lastFetchedAt` forward, and nothing else.
  */
 export function planWrite(
@@ -124,7 +142,15 @@ export function planWrite(
     }
   });
 
-  const plan: WritePlan = { verdicts, documents: [], staleChunks: [], sources: [] };
+  const plan: WritePlan = {
+    verdicts,
+    inserts: [],
+    upserts: [],
+    staleChunks: [],
+    staleChunksIfPresent: [],
+    sourceInserts: [],
+    sources: [],
+  };
   messages.forEach((message, index) => {
     const verdict = verdicts[index];
     if (verdict?.kind === 'touch') {
@@ -140,23 +166,29 @@ export function planWrite(
       return;
     }
     if (verdict?.kind !== 'write' || message.kind !== 'documents') return;
-    for (const document of storedDocuments.get(index) ?? []) {
-      plan.documents.push({
-        message: index,
-        op: { replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } },
-      });
-    }
     const { jobId, chunkCount } = message.source;
     const state = stored.get(jobId);
-    if (state && state.chunkCount > chunkCount) {
-      plan.staleChunks.push({
-        message: index,
-        op: { deleteMany: { filter: { jobId, chunkIndex: { $gte: chunkCount } } } },
-      });
+    for (const document of storedDocuments.get(index) ?? []) {
+      if (state) plan.upserts.push({ message: index, op: upsertOf(document) });
+      else
+        plan.inserts.push({ message: index, op: { insertOne: { document } }, fallback: upsertOf(document) });
     }
-    plan.sources.push({ message: index, op: sourceUpsert(message) });
+    const removal: PlannedOp<StoredDocument> = {
+      message: index,
+      op: { deleteMany: { filter: { jobId, chunkIndex: { $gte: chunkCount } } } },
+    };
+    if (!state) plan.staleChunksIfPresent.push(removal);
+    else if (state.chunkCount > chunkCount) plan.staleChunks.push(removal);
+    if (state) plan.sources.push({ message: index, op: sourceUpsert(message) });
+    else
+      plan.sourceInserts.push({ message: index, op: sourceInsert(message), fallback: sourceUpsert(message) });
   });
   return plan;
+}
+
+/** The upsert of a chunk: replaced whole, keyed by its deterministic `_id`. */
+export function upsertOf(document: StoredDocument): AnyBulkWriteOperation<StoredDocument> {
+  return { replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } };
 }
 
 function fetchedAtOf(message: StoreMessage | undefined): string {
@@ -186,6 +218,24 @@ function contradiction(message: DocumentsMessage): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The record of a source seen for the first time. */
+function sourceInsert(message: DocumentsMessage): AnyBulkWriteOperation<SourceRecord> {
+  const { source } = message;
+  const fetchedAt = new Date(source.fetchedAt);
+  const record: SourceRecord = {
+    _id: source.jobId,
+    url: source.url,
+    status: source.status,
+    contentHash: source.contentHash,
+    chunkCount: source.chunkCount,
+    contentFetchedAt: fetchedAt,
+    lastFetchedAt: fetchedAt,
+  };
+  if (source.etag !== undefined) record.etag = source.etag;
+  if (source.lastModified !== undefined) record.lastModified = source.lastModified;
+  return { insertOne: { document: record } };
 }
 
 /** The source record of new content: every field set anew, etag and lastModified removed when absent. */

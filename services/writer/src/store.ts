@@ -1,6 +1,12 @@
 import { type Logger, redactUrl, sleep } from '@tributary/core';
 import { backoffDelayMs, type StoreMessage } from '@tributary/messaging';
-import { type BulkWriteResult, type Collection, MongoClient, type WriteConcernSettings } from 'mongodb';
+import {
+  type BulkWriteResult,
+  type Collection,
+  MongoBulkWriteError,
+  MongoClient,
+  type WriteConcernSettings,
+} from 'mongodb';
 import {
   type PlannedOp,
   planWrite,
@@ -222,7 +228,9 @@ export class MongoStore implements BatchStore {
   }
 
   async #write(messages: readonly StoreMessage[]): Promise<BatchReport> {
+    const started = performance.now();
     const stored = await this.#readSources(sourcesToRead(messages));
+    const read = performance.now();
     const plan = planWrite(messages, stored, { maxDocumentBytes: this.#maxDocumentBytes });
     const refused = new Map<number, string>();
     const tally: Tally = {
@@ -233,19 +241,41 @@ export class MongoStore implements BatchStore {
       sourcesWritten: 0,
       sourcesTouched: 0,
     };
-    await this.#runPhase(this.#documents, plan.documents, refused, (result) => {
+    const existing = await this.#runInserts(this.#documents, plan.inserts, refused, (count) => {
+      tally.inserted += count;
+    });
+    const upserts = [...plan.upserts, ...existing];
+    await this.#runPhase(this.#documents, upserts, refused, (result) => {
       tally.inserted += result.upsertedCount;
       tally.updated += result.modifiedCount;
       tally.unchanged += result.matchedCount - result.modifiedCount;
     });
-    await this.#runPhase(this.#documents, plan.staleChunks, refused, (result) => {
+    const existed = new Set(existing.map((op) => op.message));
+    const stale = [...plan.staleChunks, ...plan.staleChunksIfPresent.filter((op) => existed.has(op.message))];
+    const upserted = performance.now();
+    await this.#runPhase(this.#documents, stale, refused, (result) => {
       tally.staleChunksDeleted += result.deletedCount;
     });
-    await this.#runPhase(this.#sources, plan.sources, refused, (_result, ops) => {
+    const knownSources = await this.#runInserts(this.#sources, plan.sourceInserts, refused, (count) => {
+      tally.sourcesWritten += count;
+    });
+    await this.#runPhase(this.#sources, [...plan.sources, ...knownSources], refused, (_result, ops) => {
       const touches = ops.filter((op) => plan.verdicts[op.message]?.kind === 'touch').length;
       tally.sourcesTouched += touches;
       tally.sourcesWritten += ops.length - touches;
     });
+    const finished = performance.now();
+    this.#logger.debug(
+      {
+        messages: messages.length,
+        inserts: plan.inserts.length,
+        upserts: upserts.length,
+        readMs: Math.round(read - started),
+        documentsMs: Math.round(upserted - read),
+        sourcesMs: Math.round(finished - upserted),
+      },
+      'batch written',
+    );
     const results = plan.verdicts.map((verdict, index): MessageResult => {
       const refusal = refused.get(index);
       if (refusal !== undefined) return { kind: 'dead', reason: 'document-refused', message: refusal };
@@ -266,6 +296,48 @@ export class MongoStore implements BatchStore {
       }
     }
     return states;
+  }
+
+  /**
+   * Runs inserts in commands of at most `opsPerCommand`. Returns the fallback upserts of the inserts that
+   * failed: a duplicate key (the document exists already), or a document refused, which the upsert phase then
+   * isolates. Unordered inserts go on past a failed one on every server, and name it by its index.
+   */
+  async #runInserts<S extends { _id: string }>(
+    collection: Collection<S>,
+    ops: PlannedOp<S>[],
+    refused: Map<number, string>,
+    onInserted: (count: number) => void,
+  ): Promise<PlannedOp<S>[]> {
+    const fallback: PlannedOp<S>[] = [];
+    const instead = (op: PlannedOp<S>): PlannedOp<S> => ({ message: op.message, op: op.fallback ?? op.op });
+    const size = this.#opsPerCommand;
+    for (let start = 0; start < ops.length; start += size) {
+      const live = ops.slice(start, start + size).filter((op) => !refused.has(op.message));
+      if (live.length === 0) continue;
+      try {
+        const result = await collection.bulkWrite(
+          live.map((op) => op.op),
+          { ordered: false, writeConcern: this.#writeConcern },
+        );
+        onInserted(result.insertedCount);
+      } catch (err) {
+        const failed = failedOperations(err, live.length);
+        if (failed) {
+          onInserted((err as MongoBulkWriteError).insertedCount);
+          for (const index of failed) {
+            const op = live[index];
+            if (op) fallback.push(instead(op));
+          }
+          continue;
+        }
+        // Refused before sending (the driver could not serialise one): upsert them all; the upsert phase
+        // isolates the one at fault. Anything else fails the attempt.
+        if (classifyStoreFailure(err).kind !== 'document') throw err;
+        fallback.push(...live.map(instead));
+      }
+    }
+    return fallback;
   }
 
   /** Runs one phase's operations in commands of at most `opsPerCommand`, one command at a time. */
@@ -316,6 +388,24 @@ export class MongoStore implements BatchStore {
     this.#closing.abort();
     await this.#client.close();
   }
+}
+
+/**
+ * The indexes of the operations a bulk write reports as failed, when it reports only per-operation errors;
+ * undefined for anything else (a write concern error, a network error, an index out of range).
+ */
+function failedOperations(err: unknown, count: number): Set<number> | undefined {
+  if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError?.()) return undefined;
+  const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  if (writeErrors.length === 0) return undefined;
+  const failed = new Set<number>();
+  for (const writeError of writeErrors) {
+    const index = writeError?.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= count)
+      return undefined;
+    failed.add(index);
+  }
+  return failed;
 }
 
 function resultOf(verdict: Verdict): MessageResult {

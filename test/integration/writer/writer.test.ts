@@ -1,5 +1,6 @@
 import { waitFor } from '@tributary/core';
 import { documentIdFor } from '@tributary/messaging';
+import { toStoredDocument } from '@tributary/writer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countMessages } from '../../support/index.ts';
 import { documentsMessage, notModifiedMessage, startWriterWorld, type WriterWorld } from './harness.ts';
@@ -138,6 +139,26 @@ describe('writer on a real broker and database', () => {
       chunkCount: 2,
       contentFetchedAt: new Date(v2.source.fetchedAt),
     });
+  });
+
+  it('finishes the work of a writer that crashed between writing the chunks and the source record', async () => {
+    const w = await start({ WRITE_BATCH_MAX_MS: '50' });
+    const v1 = documentsMessage('crashed', 5, { fetchedAt: '2026-01-01T00:00:00.000Z' });
+    const v2 = documentsMessage('crashed', 3, { fetchedAt: '2026-01-02T00:00:00.000Z' });
+    // What the crashed writer left: v1's chunks, and no source record.
+    await w.documents.insertMany(v1.documents.map(toStoredDocument));
+    await w.publish(v2);
+    await waitFor(async () => (await w.sources.countDocuments()) === 1, {
+      timeoutMs: 10_000,
+      what: 'the record',
+    });
+    const stored = await w.documents.find().sort({ chunkIndex: 1 }).toArray();
+    expect(stored.map((d) => [d.chunkIndex, d.text])).toEqual(
+      v2.documents.map((d) => [d.chunkIndex, d.text]),
+    );
+    expect(await w.sources.findOne({ _id: 'crashed' })).toMatchObject({ chunkCount: 3 });
+    expect(await w.metric('tributary_writer_documents_total', { result: 'updated' })).toBe(3);
+    expect(await w.metric('tributary_writer_stale_chunks_deleted_total')).toBe(2);
   });
 
   it('a not-modified touches only the source’s lastFetchedAt', async () => {
