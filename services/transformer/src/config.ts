@@ -53,7 +53,7 @@ export const transformerSettings = {
     min: 10,
     max: 3_600_000,
     description:
-      'longest one transform may run; then its signal aborts, its thread is replaced and the record retried',
+      'longest one transform may run; then its signal aborts (its thread is replaced if it does not stop) and the record is retried',
   }),
   maxHeapMb: setting.int('TRANSFORM_MAX_HEAP_MB', {
     default: 2_048,
