@@ -88,7 +88,7 @@ export const writerSettings = {
     min: 1,
     max: 100,
     description:
-      'attempts of a message that fails unexpectedly (not a database outage, which is waited out) before it is dead-lettered',
+      'attempts of a message before it is dead-lettered, counting unexpected failures and hand-backs at shutdown (a database outage itself is waited out, not counted)',
   }),
   serverSelectionTimeoutMs: setting.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', {
     default: 5_000,
@@ -107,7 +107,7 @@ export const writerSettings = {
     min: 0,
     max: 100_000,
     description:
-      'most write operations sent in one command; 0 means automatic: 50 on FerretDB (whose SQLite backend stalls on 100 updates in one command), otherwise as many as the server takes',
+      'most updates and deletes sent in one command (inserts are not split); 0 means automatic: 50 on FerretDB (whose SQLite backend stalls on 100 updates in one command), otherwise as many as the server takes',
   }),
 };
 

@@ -28,7 +28,7 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMs: number;
   /** Longest wait for the answer to one command (socket timeout), and the write concern's wtimeout. */
   operationTimeoutMs: number;
-  /** Most operations per command; 0 means automatic (see WRITE_OPS_PER_COMMAND). */
+  /** Most updates and deletes per command; 0 means automatic (see WRITE_OPS_PER_COMMAND). */
   opsPerCommand: number;
   /** Backoff between attempts to connect and ensure the indexes at start. */
   retryBaseMs: number;
@@ -83,15 +83,18 @@ interface Tally {
 
 /**
  * The MongoDB side of the writer. `start()` connects, learns the server's limits and ensures the indexes;
- * `write()` makes one attempt at a batch: it reads the stored state of the batch's sources, plans the writes
- * (bulk-plan.ts) and runs them as unordered bulk writes with the configured write concern, in three phases
- * (chunks, stale-chunk removal, source records).
+ * `write()` makes one attempt at a batch: it reads the stored state of the batch's sources (one query), plans
+ * the writes (bulk-plan.ts) and runs them as unordered bulk writes with the configured write concern, in three
+ * phases: chunks (inserts for new sources, then upserts), stale-chunk removals, source records (inserts, then
+ * upserts and touches). No transactions: every step is idempotent and the order makes a crash anywhere safe.
  *
- * A failed bulk write that names a refused operation is split in halves and each half written again until the
- * refused operation stands alone: its message is dead-lettered and everything else lands. This does not rely
- * on the server's `writeErrors[].index`, which FerretDB reports as 0 whatever operation failed, nor on the
- * server going on after an error in an unordered bulk write, which FerretDB does not; re-running operations is
- * safe because every one is an idempotent upsert, removal or `$max`.
+ * An insert that fails (a duplicate key, or a refused document) is named by its index, which every server
+ * reports right for inserts, and its upsert fallback joins the upserts. A failed update or delete command that
+ * names a refused operation is split in halves, and each half written again, until the refused operation stands
+ * alone: its message is dead-lettered and everything else lands. This does not rely on the server's
+ * `writeErrors[].index` for updates, which FerretDB reports as 0 whatever operation failed, nor on the server
+ * going on after an error in an unordered update, which FerretDB does not; re-running operations is safe
+ * because every one is an idempotent upsert, removal or `$max`.
  *
  * Any other failure (network, server selection, timeouts, write concern, command errors) throws a
  * {@link StoreUnavailableError}; the writer retries the whole batch. Readiness is false from such a failure, or
@@ -299,7 +302,7 @@ export class MongoStore implements BatchStore {
   }
 
   /**
-   * Runs inserts in commands of at most `opsPerCommand`. Returns the fallback upserts of the inserts that
+   * Runs inserts in one bulk write. Returns the fallback upserts of the inserts that
    * failed: a duplicate key (the document exists already), or a document refused, which the upsert phase then
    * isolates. Unordered inserts go on past a failed one on every server, and name it by its index.
    */
@@ -309,35 +312,28 @@ export class MongoStore implements BatchStore {
     refused: Map<number, string>,
     onInserted: (count: number) => void,
   ): Promise<PlannedOp<S>[]> {
-    const fallback: PlannedOp<S>[] = [];
     const instead = (op: PlannedOp<S>): PlannedOp<S> => ({ message: op.message, op: op.fallback ?? op.op });
-    const size = this.#opsPerCommand;
-    for (let start = 0; start < ops.length; start += size) {
-      const live = ops.slice(start, start + size).filter((op) => !refused.has(op.message));
-      if (live.length === 0) continue;
-      try {
-        const result = await collection.bulkWrite(
-          live.map((op) => op.op),
-          { ordered: false, writeConcern: this.#writeConcern },
-        );
-        onInserted(result.insertedCount);
-      } catch (err) {
-        const failed = failedOperations(err, live.length);
-        if (failed) {
-          onInserted((err as MongoBulkWriteError).insertedCount);
-          for (const index of failed) {
-            const op = live[index];
-            if (op) fallback.push(instead(op));
-          }
-          continue;
-        }
-        // Refused before sending (the driver could not serialise one): upsert them all; the upsert phase
-        // isolates the one at fault. Anything else fails the attempt.
-        if (classifyStoreFailure(err).kind !== 'document') throw err;
-        fallback.push(...live.map(instead));
+    const live = ops.filter((op) => !refused.has(op.message));
+    if (live.length === 0) return [];
+    try {
+      // One bulk write, which the driver splits by the server's limits: FerretDB's stall concerns updates only.
+      const result = await collection.bulkWrite(
+        live.map((op) => op.op),
+        { ordered: false, writeConcern: this.#writeConcern },
+      );
+      onInserted(result.insertedCount);
+      return [];
+    } catch (err) {
+      const failed = failedOperations(err, live.length);
+      if (failed) {
+        onInserted((err as MongoBulkWriteError).insertedCount);
+        return live.filter((_op, index) => failed.has(index)).map(instead);
       }
+      // Refused before sending (the driver could not serialise one): upsert them all; the upsert phase
+      // isolates the one at fault. Anything else fails the attempt.
+      if (classifyStoreFailure(err).kind !== 'document') throw err;
+      return live.map(instead);
     }
-    return fallback;
   }
 
   /** Runs one phase's operations in commands of at most `opsPerCommand`, one command at a time. */
