@@ -185,9 +185,9 @@ export class MongoStore implements BatchStore {
   }
 
   async #prepare(): Promise<void> {
-    const admin = this.#client.db(this.#options.dbName);
-    const hello = await admin.command({ hello: 1 });
-    const buildInfo = await admin.command({ buildInfo: 1 });
+    const db = this.#client.db(this.#options.dbName);
+    const hello = await db.command({ hello: 1 });
+    const buildInfo = await db.command({ buildInfo: 1 });
     const ferretdb = typeof buildInfo.ferretdbVersion === 'string';
     this.#maxDocumentBytes =
       typeof hello.maxBsonObjectSize === 'number' ? hello.maxBsonObjectSize : DEFAULT_MAX_BSON_OBJECT_SIZE;
