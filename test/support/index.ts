@@ -14,4 +14,5 @@ export {
   type QueueInfo,
   RabbitMQManagement,
 } from './rabbitmq-management.ts';
+export { type ServiceName, type ServiceProcess, ServiceProcesses, serviceMain } from './service-processes.ts';
 export { countMessages, type TestBroker, type TestDatabase, useBroker, useDatabase } from './services.ts';

@@ -1,11 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { createRegistry, waitFor } from '@tributary/core';
 import { createDemoApi, type DemoApi } from '@tributary/demo-api';
 import { MessagingMetrics, type RawRecord } from '@tributary/messaging';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
+import {
+  countMessages,
+  type ServiceProcess,
+  ServiceProcesses,
+  type TestBroker,
+  useBroker,
+} from '../../support/index.ts';
 import {
   connectBroker,
   jobFor,
@@ -16,19 +20,12 @@ import {
   testLogger,
 } from './harness.ts';
 
-const MAIN = fileURLToPath(new URL('../../../services/fetcher/src/main.ts', import.meta.url));
-
 let broker: TestBroker | undefined;
 let demo: DemoApi | undefined;
-const children: ChildProcess[] = [];
+const processes = new ServiceProcesses();
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  }
+  await processes.killAll();
   await demo?.close();
   await broker?.[Symbol.asyncDispose]();
   demo = undefined;
@@ -36,40 +33,24 @@ afterEach(async () => {
 });
 
 /** `node services/fetcher/src/main.ts`, as deployed, against the test's vhost and demo API. */
-function startFetcherProcess(
-  amqpUrl: string,
-  demoPort: number,
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      AMQP_URL: amqpUrl,
-      RETRY_DELAY_BUCKETS_MS: TEST_DELAY_BUCKETS_MS.join(','),
-      QUEUE_MAX_LENGTH: String(TEST_TOPOLOGY.maxLength),
-      QUEUE_DELIVERY_LIMIT: String(TEST_TOPOLOGY.deliveryLimit),
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_GRACE_MS: '20000',
-      FETCH_ALLOW_HOSTS: `127.0.0.1:${demoPort}`,
-      FETCH_PREFETCH: '20',
-      FETCH_CONCURRENCY: '20',
-      FETCH_PER_HOST_CONCURRENCY: '5',
-      FETCH_PER_HOST_RATE: '0',
-      FETCH_BACKOFF_BASE_MS: '50',
-      FETCH_BACKOFF_MAX_MS: '200',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startFetcherProcess(amqpUrl: string, demoPort: number): ServiceProcess {
+  return processes.start('fetcher', {
+    AMQP_URL: amqpUrl,
+    RETRY_DELAY_BUCKETS_MS: TEST_DELAY_BUCKETS_MS.join(','),
+    QUEUE_MAX_LENGTH: String(TEST_TOPOLOGY.maxLength),
+    QUEUE_DELIVERY_LIMIT: String(TEST_TOPOLOGY.deliveryLimit),
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_GRACE_MS: '20000',
+    FETCH_ALLOW_HOSTS: `127.0.0.1:${demoPort}`,
+    FETCH_PREFETCH: '20',
+    FETCH_CONCURRENCY: '20',
+    FETCH_PER_HOST_CONCURRENCY: '5',
+    FETCH_PER_HOST_RATE: '0',
+    FETCH_BACKOFF_BASE_MS: '50',
+    FETCH_BACKOFF_MAX_MS: '200',
   });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
 }
 
 describe('fetcher process: graceful SIGTERM', () => {

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { createLogger, waitFor } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   countMessages,
+  type ServiceProcess,
+  ServiceProcesses,
   type TestBroker,
   type TestDatabase,
   useBroker,
@@ -12,19 +12,12 @@ import {
 } from '../../support/index.ts';
 import { connectPublisher, documentsMessage, publishStoreMessages, writerEnv } from './harness.ts';
 
-const MAIN = fileURLToPath(new URL('../../../services/writer/src/main.ts', import.meta.url));
-
 let broker: TestBroker | undefined;
 let database: TestDatabase | undefined;
-const children: ChildProcess[] = [];
+const processes = new ServiceProcesses();
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  }
+  await processes.killAll();
   await broker?.[Symbol.asyncDispose]();
   await database?.[Symbol.asyncDispose]();
   broker = undefined;
@@ -32,33 +25,8 @@ afterEach(async () => {
 });
 
 /** `node services/writer/src/main.ts`, as deployed, with the given environment; output is collected. */
-function startWriterProcess(env: Record<string, string>): {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-} {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr };
-}
-
-/** The JSON log lines a process wrote so far. */
-function logLines(output: string): Record<string, unknown>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+function startWriterProcess(env: Record<string, string>): ServiceProcess {
+  return processes.start('writer', { LOG_LEVEL: 'info', ...env });
 }
 
 async function scrape(port: number, metric: string): Promise<number> {
@@ -80,7 +48,7 @@ describe('writer process', () => {
     let port = 0;
     await waitFor(
       () => {
-        const started = logLines(writer.stdout()).find((line) => line.msg === 'started');
+        const started = writer.logLines().find((line) => line.msg === 'started');
         port = typeof started?.port === 'number' ? started.port : 0;
         return port > 0;
       },
@@ -111,7 +79,7 @@ describe('writer process', () => {
     // Acked: nothing went back to the queue when the connection closed.
     expect(await countMessages(broker.amqpUrl, 'store.docs')).toBe(0);
     expect(await countMessages(broker.amqpUrl, 'store.dead')).toBe(0);
-    const closed = logLines(writer.stdout()).find((line) => line.msg === 'shutdown complete');
+    const closed = writer.logLines().find((line) => line.msg === 'shutdown complete');
     expect(closed).toMatchObject({ failed: false });
   });
 
