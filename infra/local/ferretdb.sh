@@ -183,16 +183,4 @@ status() {
   return 3
 }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-restart)
-  stop
-  start
-  ;;
-status) status ;;
-*)
-  echo "usage: $0 start|stop|restart|status" >&2
-  exit 2
-  ;;
-esac
+run_command "${1:-}"

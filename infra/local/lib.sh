@@ -131,3 +131,20 @@ spawn_detached() {
     sleep 0.05
   done
 }
+
+# The command line every server script takes; the script defines start, stop and status.
+run_command() {
+  case "$1" in
+  start) start ;;
+  stop) stop ;;
+  restart)
+    stop
+    start
+    ;;
+  status) status ;;
+  *)
+    echo "usage: $0 start|stop|restart|status" >&2
+    exit 2
+    ;;
+  esac
+}

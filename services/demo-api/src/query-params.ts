@@ -5,18 +5,27 @@ import { InvalidParameterError } from './errors.ts';
 const INTEGER = /^\d+$/;
 const NUMBER = /^(\d+\.?\d*|\.\d+)$/;
 
+function boundedParam(
+  query: URLSearchParams,
+  name: string,
+  range: { min: number; max: number },
+  form: { pattern: RegExp; words: string },
+): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  const value = Number(raw);
+  if (!form.pattern.test(raw) || value < range.min || value > range.max) {
+    throw new InvalidParameterError(name, `${form.words} ${range.min}..${range.max}`, raw);
+  }
+  return value;
+}
+
 export function intParam(
   query: URLSearchParams,
   name: string,
   range: { min: number; max: number },
 ): number | undefined {
-  const raw = query.get(name);
-  if (raw === null) return undefined;
-  const value = Number(raw);
-  if (!INTEGER.test(raw) || value < range.min || value > range.max) {
-    throw new InvalidParameterError(name, `an integer ${range.min}..${range.max}`, raw);
-  }
-  return value;
+  return boundedParam(query, name, range, { pattern: INTEGER, words: 'an integer' });
 }
 
 export function numberParam(
@@ -24,13 +33,7 @@ export function numberParam(
   name: string,
   range: { min: number; max: number },
 ): number | undefined {
-  const raw = query.get(name);
-  if (raw === null) return undefined;
-  const value = Number(raw);
-  if (!NUMBER.test(raw) || value < range.min || value > range.max) {
-    throw new InvalidParameterError(name, `a number ${range.min}..${range.max}`, raw);
-  }
-  return value;
+  return boundedParam(query, name, range, { pattern: NUMBER, words: 'a number' });
 }
 
 /** `?hang`, `?hang=1`, `?hang=true` are true; `?hang=0`, `?hang=false` are false; absent is undefined. */
