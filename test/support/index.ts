@@ -8,6 +8,7 @@ export {
   SERVICES_MISSING_MESSAGE,
   ServicesUnavailableError,
 } from './endpoints.ts';
+export { type TakenMessage, takeAll } from './queues.ts';
 export {
   type ConnectionInfo,
   ManagementApiError,

@@ -15,9 +15,8 @@ import {
   type TopologyOptions,
   topologyNames,
 } from '@tributary/messaging';
-import amqplib from 'amqplib';
 import type { Registry } from 'prom-client';
-import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
+import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
 
 /** Short delay queues so that retries come back within a test's time. */
 export const TEST_DELAY_BUCKETS_MS = [200, 1_000, 3_000];
@@ -107,28 +106,6 @@ export async function publishJobs(publisher: Publisher, jobs: readonly FetchJob[
       publisher.publishToStage('fetch', job, { messageId: job.id, traceparent: newTraceparent() }),
     ),
   );
-}
-
-/** Takes every message now in `queue` (acking it) with a connection of its own. */
-export async function takeAll(
-  amqpUrl: string,
-  queue: string,
-): Promise<{ body: unknown; headers: Record<string, unknown> }[]> {
-  const connection = await amqplib.connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    const out: { body: unknown; headers: Record<string, unknown> }[] = [];
-    for (;;) {
-      const msg = await channel.get(queue, { noAck: true });
-      if (!msg) return out;
-      out.push({
-        body: JSON.parse(msg.content.toString()),
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-      });
-    }
-  } finally {
-    await connection.close();
-  }
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<FetcherWorld> {

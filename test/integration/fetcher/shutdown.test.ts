@@ -8,6 +8,7 @@ import {
   type ServiceProcess,
   ServiceProcesses,
   type TestBroker,
+  takeAll,
   useBroker,
 } from '../../support/index.ts';
 import {
@@ -16,7 +17,6 @@ import {
   publishJobs,
   TEST_DELAY_BUCKETS_MS,
   TEST_TOPOLOGY,
-  takeAll,
   testLogger,
 } from './harness.ts';
 

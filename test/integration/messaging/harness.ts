@@ -9,7 +9,6 @@ import {
   type TopologyOptions,
   topologyNames,
 } from '@tributary/messaging';
-import amqplib from 'amqplib';
 import type { z } from 'zod';
 
 export interface Harness {
@@ -85,31 +84,4 @@ export async function startHarness(
       await connection.close();
     },
   };
-}
-
-export interface ReceivedMessage {
-  body: unknown;
-  headers: Record<string, unknown>;
-  properties: amqplib.MessageProperties;
-}
-
-/** Takes every message currently in `queue` with a plain amqplib connection, acking them. */
-export async function drainQueue(amqpUrl: string, queue: string): Promise<ReceivedMessage[]> {
-  const conn = await amqplib.connect(amqpUrl);
-  try {
-    const ch = await conn.createChannel();
-    const out: ReceivedMessage[] = [];
-    for (;;) {
-      const msg = await ch.get(queue, { noAck: true });
-      if (!msg) break;
-      out.push({
-        body: JSON.parse(msg.content.toString()),
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-        properties: msg.properties,
-      });
-    }
-    return out;
-  } finally {
-    await conn.close();
-  }
 }

@@ -6,8 +6,8 @@ import { type Delivery, HandlerError, newTraceparent, outcome } from '@tributary
 import amqplib from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
-import { drainQueue, type Harness, startHarness } from './harness.ts';
+import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
+import { type Harness, startHarness } from './harness.ts';
 
 const Numbered = z.object({ n: z.number() });
 type Numbered = z.infer<typeof Numbered>;
@@ -42,7 +42,7 @@ describe('messaging on a real broker', () => {
       { n: 1 },
       { messageId: 'job-1', traceparent, headers: { 'x-custom': 'kept' } },
     );
-    const [raw] = await drainQueue(broker.amqpUrl, 'fetch.jobs');
+    const [raw] = await takeAll(broker.amqpUrl, 'fetch.jobs');
     expect(raw?.body).toEqual({ n: 1 });
     expect(raw?.properties).toMatchObject({
       contentType: 'application/json',
@@ -125,7 +125,7 @@ describe('messaging on a real broker', () => {
     // One delivery and three deferrals, all at attempt 1: deferring spends no attempt.
     expect(seen.map((d) => d.attempt)).toEqual([1, 1, 1, 1]);
     expect(seen.map((d) => d.headers['x-deferrals'] ?? 0)).toEqual([0, 1, 2, 3]);
-    const [dead] = await drainQueue(broker.amqpUrl, 'fetch.dead');
+    const [dead] = await takeAll(broker.amqpUrl, 'fetch.dead');
     expect(dead?.headers).toMatchObject({
       'x-error-reason': 'circuit-open',
       'x-error-message': 'deferred 3 times (circuit-open)',
@@ -149,7 +149,7 @@ describe('messaging on a real broker', () => {
       timeoutMs: 15_000,
       what: 'the dead letter',
     });
-    const [dead] = await drainQueue(broker.amqpUrl, 'fetch.dead');
+    const [dead] = await takeAll(broker.amqpUrl, 'fetch.dead');
     expect(calls).toBe(3);
     expect(dead?.body).toEqual({ n: 7 });
     expect(dead?.properties.messageId).toBe('m-7');
@@ -182,7 +182,7 @@ describe('messaging on a real broker', () => {
     await waitFor(async () => (await countMessages(broker.amqpUrl, 'fetch.dead')) === 2, {
       timeoutMs: 10_000,
     });
-    const dead = await drainQueue(broker.amqpUrl, 'fetch.dead');
+    const dead = await takeAll(broker.amqpUrl, 'fetch.dead');
     const byId = new Map(dead.map((d) => [d.properties.messageId, d.headers]));
     expect(byId.get('m-1')).toMatchObject({
       'x-error-reason': 'http-4xx',
@@ -217,7 +217,7 @@ describe('messaging on a real broker', () => {
     }
     // x-delivery-limit 2: the first delivery and two redeliveries, then the broker gives up on it.
     expect(crashes).toBe(3);
-    const [dead] = await drainQueue(broker.amqpUrl, 'fetch.dead');
+    const [dead] = await takeAll(broker.amqpUrl, 'fetch.dead');
     expect(dead?.body).toEqual({ n: 99 });
     const deaths = dead?.headers['x-death'] as { reason: string }[] | undefined;
     expect(deaths?.[0]?.reason).toBe('delivery_limit');
@@ -331,7 +331,7 @@ describe('messaging on a real broker', () => {
         what: 'the unstarted messages to be ready in the queue',
       },
     );
-    const rest = await drainQueue(broker.amqpUrl, 'fetch.jobs');
+    const rest = await takeAll(broker.amqpUrl, 'fetch.jobs');
     const all = [...finished, ...rest.map((r) => (r.body as Numbered).n)].sort((a, b) => a - b);
     expect(all).toEqual(Array.from({ length: total }, (_, n) => n));
   });

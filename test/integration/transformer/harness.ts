@@ -13,7 +13,7 @@ import {
   type StoreMessage,
   topologyNames,
 } from '@tributary/messaging';
-import amqplib from 'amqplib';
+import { type TakenMessage, takeAll } from '../../support/index.ts';
 
 /** The repository root: the service runs from there, as `npm start` would, so relative plugin paths resolve. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -235,30 +235,6 @@ export function rawRecordFor(
     ...packBody(bytes, 16 * 1024),
     ...extra,
   };
-}
-
-export interface TakenMessage<T> {
-  body: T;
-  headers: Record<string, unknown>;
-}
-
-/** Takes every message now in `queue` (acking it) with a connection of its own. */
-export async function takeAll<T = StoreMessage>(amqpUrl: string, queue: string): Promise<TakenMessage<T>[]> {
-  const connection = await amqplib.connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    const out: TakenMessage<T>[] = [];
-    for (;;) {
-      const msg = await channel.get(queue, { noAck: true });
-      if (!msg) return out;
-      out.push({
-        body: JSON.parse(msg.content.toString()) as T,
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-      });
-    }
-  } finally {
-    await connection.close();
-  }
 }
 
 /** Collects what arrives in a queue across calls: `take()` adds what is there now and returns all so far. */

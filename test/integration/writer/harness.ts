@@ -26,10 +26,16 @@ import {
   type WriterServiceSettings,
   writerServiceSettings,
 } from '@tributary/writer';
-import amqplib from 'amqplib';
 import type { Collection, Db } from 'mongodb';
 import type { Registry } from 'prom-client';
-import { type TestBroker, type TestDatabase, useBroker, useDatabase } from '../../support/index.ts';
+import {
+  type TakenMessage,
+  type TestBroker,
+  type TestDatabase,
+  takeAll,
+  useBroker,
+  useDatabase,
+} from '../../support/index.ts';
 
 /** Short delay queues, so that a message handed back comes back within a test's time. */
 export const TEST_TOPOLOGY = { delayBucketsMs: [200, 1_000, 3_000], maxLength: 100_000, deliveryLimit: 5 };
@@ -146,29 +152,7 @@ export async function publishStoreMessages(
   );
 }
 
-export interface DeadLetter {
-  body: StoreMessage;
-  headers: Record<string, unknown>;
-}
-
-/** Takes every message now in `queue` (acking it) with a connection of its own. */
-export async function takeAll(amqpUrl: string, queue: string): Promise<DeadLetter[]> {
-  const connection = await amqplib.connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    const out: DeadLetter[] = [];
-    for (;;) {
-      const msg = await channel.get(queue, { noAck: true });
-      if (!msg) return out;
-      out.push({
-        body: JSON.parse(msg.content.toString()) as StoreMessage,
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
-      });
-    }
-  } finally {
-    await connection.close();
-  }
-}
+export type DeadLetter = TakenMessage<StoreMessage>;
 
 /**
  * One test's writer: its own vhost and database (or a given database server), the writer built by the
@@ -227,7 +211,7 @@ export async function startWriterWorld(options: WorldOptions = {}): Promise<Writ
 
   const dead: DeadLetter[] = [];
   const takeDead = async () => {
-    dead.push(...(await takeAll(broker.amqpUrl, 'store.dead')));
+    dead.push(...(await takeAll<StoreMessage>(broker.amqpUrl, 'store.dead')));
     return [...dead];
   };
   let stopped: Promise<number> | undefined;
