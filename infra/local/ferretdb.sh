@@ -5,7 +5,7 @@
 #
 #   bash infra/local/ferretdb.sh start     start it unless it already runs, wait until it answers a ping
 #   bash infra/local/ferretdb.sh stop      stop exactly the process this script started (its recorded pid)
-#   bash infra/local/ferretdb.sh restart   stop, then start again with the same data (used by chaos tests)
+#   bash infra/local/ferretdb.sh restart   stop, then start again with the same data
 #   bash infra/local/ferretdb.sh status    exit 0 when it runs and answers, 3 when it does not
 #
 # Settings: see lib.sh (state directory, port, TRIBUTARY_FERRETDB_BIN).

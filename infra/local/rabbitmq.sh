@@ -4,7 +4,7 @@
 #
 #   bash infra/local/rabbitmq.sh start     start the node unless it already runs, wait until it answers
 #   bash infra/local/rabbitmq.sh stop      stop the node this script started (exactly that node name)
-#   bash infra/local/rabbitmq.sh restart   stop, then start again with the same data (used by chaos tests)
+#   bash infra/local/rabbitmq.sh restart   stop, then start again with the same data
 #   bash infra/local/rabbitmq.sh status    exit 0 when the node answers, 3 when it does not
 #
 # Settings: see lib.sh (state directory, node name, ports).
@@ -49,8 +49,10 @@ ensure_installed() {
 ensure_cookie() {
   local cookie="$HOME/.erlang.cookie"
   if [[ ! -s "$cookie" ]]; then
-    # shellcheck disable=SC2019  # a cookie is plain ASCII letters
-    (umask 077 && LC_ALL=C tr -dc 'A-Z' </dev/urandom | head -c 20 >"$cookie")
+    # 20 random bytes as 40 letters A-P (a cookie is plain ASCII). No stage of this pipeline stops reading early:
+    # `tr </dev/urandom | head` would kill tr with SIGPIPE, which pipefail and set -e turn into a silent exit 141.
+    (umask 077 && head -c 20 /dev/urandom | od -An -tx1 -v | tr -d ' \n' | tr '0-9a-f' 'A-P' >"$cookie")
+    [[ -s "$cookie" ]] || die "could not write the Erlang cookie $cookie"
     chmod 400 "$cookie"
   fi
 }
