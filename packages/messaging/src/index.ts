@@ -40,6 +40,7 @@ export {
   type Document,
   DocumentSchema,
   type FetchJob,
+  type FetchJobInput,
   FetchJobSchema,
   type RawRecord,
   RawRecordSchema,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobIdFor } from './ids.ts';
 import { decodeMessage, readAttempt } from './message-decoding.ts';
 import { FetchJobSchema } from './schemas.ts';
 
@@ -6,6 +7,30 @@ describe('decodeMessage', () => {
   it('accepts a valid job', () => {
     const got = decodeMessage(Buffer.from('{"id":"j1","url":"https://example.com/x"}'), FetchJobSchema);
     expect(got).toEqual({ ok: true, value: { id: 'j1', url: 'https://example.com/x' } });
+  });
+
+  it('derives the id of a job that has none from its request, as jobIdFor does', () => {
+    const bare = decodeMessage(Buffer.from('{"url":"https://Example.com:443/x?b=2&a=1"}'), FetchJobSchema);
+    expect(bare).toEqual({
+      ok: true,
+      value: {
+        id: jobIdFor({ url: 'https://example.com/x?a=1&b=2' }),
+        url: 'https://Example.com:443/x?b=2&a=1',
+      },
+    });
+    const post = decodeMessage(
+      Buffer.from('{"url":"https://example.com/x","method":"POST","body":"{}"}'),
+      FetchJobSchema,
+    );
+    expect(post.ok && post.value.id).toBe(
+      jobIdFor({ url: 'https://example.com/x', method: 'POST', body: '{}' }),
+    );
+    expect(post.ok && post.value.id).not.toBe(bare.ok && bare.value.id);
+  });
+
+  it('keeps an id the job was given', () => {
+    const got = decodeMessage(Buffer.from('{"id":"mine","url":"https://example.com/x"}'), FetchJobSchema);
+    expect(got.ok && got.value.id).toBe('mine');
   });
 
   it('says when the body is not JSON', () => {

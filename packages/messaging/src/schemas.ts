@@ -1,21 +1,31 @@
 import { z } from 'zod';
+import { jobIdFor } from './ids.ts';
 
 const HttpUrl = z.url({ protocol: /^https?$/ });
 const IsoDate = z.iso.datetime({ offset: true });
 const Meta = z.record(z.string(), z.unknown());
 
-export const FetchJobSchema = z.object({
-  id: z.string().min(1).max(200),
-  url: HttpUrl,
-  method: z.enum(['GET', 'POST', 'PUT', 'HEAD']).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
-  meta: Meta.optional(),
-  source: z.string().optional(),
-  etag: z.string().optional(),
-  lastModified: z.string().optional(),
-});
-export type FetchJob = z.infer<typeof FetchJobSchema>;
+/**
+ * A FetchJob as it travels: `id` may be left out by whoever enqueues it, and is then derived from the request
+ * (`jobIdFor`) where the job is read, so the same request is the same job whichever way it arrives.
+ */
+export const FetchJobSchema = z
+  .object({
+    id: z.string().min(1).max(200).optional(),
+    url: HttpUrl,
+    method: z.enum(['GET', 'POST', 'PUT', 'HEAD']).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+    meta: Meta.optional(),
+    source: z.string().optional(),
+    etag: z.string().optional(),
+    lastModified: z.string().optional(),
+  })
+  .transform((job) => ({ ...job, id: job.id ?? jobIdFor(job) }));
+/** A job as read from the wire: its `id` always set. */
+export type FetchJob = z.output<typeof FetchJobSchema>;
+/** A job as it may be enqueued: `id` optional. */
+export type FetchJobInput = z.input<typeof FetchJobSchema>;
 
 export const RawRecordSchema = z.object({
   jobId: z.string().min(1),

@@ -1,3 +1,4 @@
+import { jobIdFor, newTraceparent, topologyNames } from '@tributary/messaging';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FetcherWorld, startWorld } from './harness.ts';
 
@@ -39,6 +40,22 @@ describe('fetcher: the happy path', () => {
     );
   });
 
+  it('gives a job published without an id the id of its request, the same as a job enqueued with it', async () => {
+    world = await startWorld();
+    const url = `${world.demoUrl}/records/11`;
+    const expectedId = jobIdFor({ url });
+    // Published as a user without the library would: the bare JSON body, no id, no message_id.
+    const { exchange, routingKey } = topologyNames().stage('fetch');
+    await world.publisher.publish({ exchange, routingKey }, Buffer.from(JSON.stringify({ url })), {
+      messageId: '',
+      traceparent: newTraceparent(),
+    });
+    await world.enqueue(world.job('/records/11'));
+    const records = await world.waitForRecords(2);
+    expect(records.map((record) => record.jobId)).toEqual([expectedId, expectedId]);
+    expect(await world.deadLetters()).toEqual([]);
+  });
+
   it('sends a conditional request when the job has validators; a 304 publishes a not-modified record', async () => {
     world = await startWorld();
     const first = world.job('/pages/7');
@@ -77,7 +94,7 @@ describe('fetcher: the happy path', () => {
   });
 });
 
-describe('fetcher: failures are classified (DESIGN.md §5)', () => {
+describe('fetcher: failures are classified (docs/architecture.md §5.2)', () => {
   it('retries a 5xx and publishes the record once upstream recovers', async () => {
     world = await startWorld();
     const path = '/records/10?failFirst=2&failStatus=503';
