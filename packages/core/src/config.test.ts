@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig, setting } from './config.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { describeConfig, loadConfig, notBelow, setting } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 const spec = {
@@ -106,5 +106,46 @@ describe('loadConfig', () => {
       description: 'parallel requests',
     });
     expect(rows[6]?.default).toBe('(required)');
+  });
+});
+
+describe('rules across settings', () => {
+  const delays = {
+    baseMs: setting.int('RETRY_BASE_MS', { default: 100, min: 0, description: 'base' }),
+    maxMs: setting.int('RETRY_MAX_MS', { default: 1_000, min: 0, description: 'ceiling; 0 derives it' }),
+  };
+  const rules = [notBelow(delays, 'maxMs', 'baseMs', { unlessZero: true })];
+
+  it.each([
+    [{ RETRY_BASE_MS: '100', RETRY_MAX_MS: '100' }, []],
+    [{ RETRY_BASE_MS: '100', RETRY_MAX_MS: '0' }, []],
+    [
+      { RETRY_BASE_MS: '100', RETRY_MAX_MS: '99' },
+      ['RETRY_MAX_MS must be 0 or at least RETRY_BASE_MS (100), got "99"'],
+    ],
+  ])('checks %o', (env, expected) => {
+    let problems: readonly string[] = [];
+    try {
+      loadConfig(delays, env, rules);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems = err.problems;
+    }
+    expect(problems).toEqual(expected);
+  });
+
+  it('runs only once every single setting is valid, so a rule never reads an unparsed value', () => {
+    const rule = vi.fn(() => 'never');
+    expect(() => loadConfig(delays, { RETRY_BASE_MS: 'x' }, [rule])).toThrow(
+      'RETRY_BASE_MS must be an integer 0..…, got "x"',
+    );
+    expect(rule).not.toHaveBeenCalled();
+    expect(() => loadConfig(delays, {}, [rule])).toThrow('never');
+  });
+
+  it('without unlessZero, 0 is no exception', () => {
+    expect(() => loadConfig(delays, { RETRY_MAX_MS: '0' }, [notBelow(delays, 'maxMs', 'baseMs')])).toThrow(
+      'RETRY_MAX_MS must be at least RETRY_BASE_MS (100), got "0"',
+    );
   });
 });

@@ -154,10 +154,20 @@ function shown(raw: string, secret: boolean): string {
 }
 
 /**
- * Reads every setting of `spec` from `env`, applying defaults. All problems are reported together, so a user
- * fixes a broken deployment in one pass instead of one variable per restart.
+ * A rule between settings that no single setting can check (a maximum below its base, an overlap above the
+ * size it overlaps): the problem in words, naming every variable involved, or undefined when the rule holds.
  */
-export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+export type ConfigRule<C> = (config: C) => string | undefined;
+
+/**
+ * Reads every setting of `spec` from `env`, applying defaults, then checks `rules` across them. All problems are
+ * reported together, so a user fixes a broken deployment in one pass instead of one variable per restart.
+ */
+export function loadConfig<S extends ConfigSpec>(
+  spec: S,
+  env: NodeJS.ProcessEnv = process.env,
+  rules: readonly ConfigRule<ConfigOf<S>>[] = [],
+): ConfigOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(spec)) {
@@ -174,8 +184,36 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv
       problems.push(`${s.env} must be ${s.expected}, got ${shown(raw, s.secret)}`);
     }
   }
+  // Rules read parsed values, so they run only when every single setting is valid.
+  if (problems.length === 0) {
+    for (const rule of rules) {
+      const problem = rule(out as ConfigOf<S>);
+      if (problem !== undefined) problems.push(problem);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;
+}
+
+/**
+ * The rule that the setting `upper` is not below the setting `lower` (a backoff's maximum and its base);
+ * `unlessZero` exempts an `upper` of 0 where 0 means "derive it".
+ */
+export function notBelow<S extends ConfigSpec>(
+  spec: S,
+  upper: keyof S & string,
+  lower: keyof S & string,
+  options: { unlessZero?: boolean } = {},
+): ConfigRule<ConfigOf<S>> {
+  const upperEnv = spec[upper]?.env ?? upper;
+  const lowerEnv = spec[lower]?.env ?? lower;
+  return (config) => {
+    const high = config[upper] as number;
+    const low = config[lower] as number;
+    if (high >= low || (options.unlessZero && high === 0)) return undefined;
+    const zero = options.unlessZero ? '0 or ' : '';
+    return `${upperEnv} must be ${zero}at least ${lowerEnv} (${low}), got "${high}"`;
+  };
 }
 
 /** Rows for the README's configuration table. */

@@ -1,8 +1,10 @@
 export {
   type ConfigOf,
+  type ConfigRule,
   type ConfigSpec,
   describeConfig,
   loadConfig,
+  notBelow,
   type Setting,
   setting,
 } from './config.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ConfigOf, type ConfigSpec, loadConfig, setting } from './config.ts';
+import { type ConfigOf, type ConfigRule, type ConfigSpec, loadConfig, setting } from './config.ts';
 import { ConfigError } from './errors.ts';
 import { HealthServer } from './health-server.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -41,28 +41,38 @@ export interface ServiceContext<S extends ConfigSpec> {
   health: HealthServer;
 }
 
-export interface RunServiceOptions {
+export interface RunServiceOptions<S extends ConfigSpec> {
   env?: NodeJS.ProcessEnv;
+  /** Rules across the service's settings, checked with them. */
+  rules?: readonly ConfigRule<ServiceConfig<S>>[];
+  /**
+   * Checks that need more than the values (a module that must load): throws a `ConfigError` naming the
+   * variable. Runs before the process binds a port or connects to anything.
+   */
+  validate?: (config: ServiceConfig<S>) => Promise<void> | void;
   /** The transformer's primary serves its workers' metrics instead of its own registry's. */
   metrics?: ConstructorParameters<typeof HealthServer>[0]['metrics'];
 }
 
 /**
- * The shape of every service's main: validate config (stop with the variable named if it is wrong), build
+ * The shape of every service's main: validate config, single settings and the rules across them (stop with
+ * exit 2 and the variables named if it is wrong, before any port is bound), build
  * the logger, registry, health server and lifecycle, run `start`, then wait for a signal.
  */
 export async function runService<S extends ConfigSpec>(
   service: string,
   spec: S,
   start: (ctx: ServiceContext<S>) => Promise<void>,
-  options: RunServiceOptions = {},
+  options: RunServiceOptions<S> = {},
 ): Promise<void> {
   let config: ServiceConfig<S>;
   try {
     config = loadConfig(
       { ...serviceSettings, ...spec },
       options.env ?? process.env,
+      (options.rules ?? []) as readonly ConfigRule<ConfigOf<S & typeof serviceSettings>>[],
     ) as unknown as ServiceConfig<S>;
+    await options.validate?.(config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${service}: ${err.message}\n`);

@@ -1,6 +1,6 @@
-import { type ConfigOf, loadConfig, setting } from '@tributary/core';
+import { type ConfigOf, type ConfigRule, loadConfig, notBelow, setting } from '@tributary/core';
 
-/** The fetcher's environment variables (DESIGN.md §7); the README's table is generated from these. */
+/** The fetcher's environment variables (docs/architecture.md §7); the README's table lists them. */
 export const fetcherSettings = {
   concurrency: setting.int('FETCH_CONCURRENCY', {
     default: 200,
@@ -128,6 +128,11 @@ export const fetcherSettings = {
 };
 
 export type FetcherOptions = ConfigOf<typeof fetcherSettings>;
+
+/** What no single variable can check, checked with the variables before the service starts anything. */
+export const fetcherRules: readonly ConfigRule<FetcherOptions>[] = [
+  notBelow(fetcherSettings, 'backoffMaxMs', 'backoffBaseMs'),
+];
 
 /** The defaults of every option, from the settings themselves: one place where defaults live. */
 export function resolveFetcherOptions(overrides: Partial<FetcherOptions> = {}): FetcherOptions {

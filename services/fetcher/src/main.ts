@@ -1,31 +1,36 @@
 import { runService } from '@tributary/core';
 import { childTraceparent, FetchJobSchema, messagingSettings, startMessaging } from '@tributary/messaging';
-import { fetcherSettings, prefetchOf } from './config.ts';
+import { fetcherRules, fetcherSettings, prefetchOf } from './config.ts';
 import { Fetcher } from './fetcher.ts';
 
-await runService('fetcher', { ...messagingSettings, ...fetcherSettings }, async (ctx) => {
-  const { config, lifecycle } = ctx;
-  const messaging = startMessaging(ctx, 'fetcher');
-  const fetcher = new Fetcher(config, {
-    registry: ctx.registry,
-    logger: ctx.logger,
-    publish: (record, job, delivery) =>
-      messaging.publisher.publishToStage('transform', record, {
-        messageId: job.id,
-        traceparent: childTraceparent(delivery.traceparent),
-      }),
-  });
-  // Parts close in reverse order: drain (no new requests) → consumer (settles what is in flight) → fetcher.
-  lifecycle.add('fetcher', () => fetcher.close());
-  messaging.consume(
-    'fetch',
-    FetchJobSchema,
-    {
-      prefetch: prefetchOf(config),
-      maxAttempts: config.maxAttempts,
-      backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-    },
-    fetcher.handle,
-  );
-  lifecycle.add('fetcher-drain', () => fetcher.drain());
-});
+await runService(
+  'fetcher',
+  { ...messagingSettings, ...fetcherSettings },
+  async (ctx) => {
+    const { config, lifecycle } = ctx;
+    const messaging = startMessaging(ctx, 'fetcher');
+    const fetcher = new Fetcher(config, {
+      registry: ctx.registry,
+      logger: ctx.logger,
+      publish: (record, job, delivery) =>
+        messaging.publisher.publishToStage('transform', record, {
+          messageId: job.id,
+          traceparent: childTraceparent(delivery.traceparent),
+        }),
+    });
+    // Parts close in reverse order: drain (no new requests) → consumer (settles what is in flight) → fetcher.
+    lifecycle.add('fetcher', () => fetcher.close());
+    messaging.consume(
+      'fetch',
+      FetchJobSchema,
+      {
+        prefetch: prefetchOf(config),
+        maxAttempts: config.maxAttempts,
+        backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+      },
+      fetcher.handle,
+    );
+    lifecycle.add('fetcher-drain', () => fetcher.drain());
+  },
+  { rules: fetcherRules },
+);

@@ -1,6 +1,12 @@
 import { ConfigError, loadConfig } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
-import { restartPolicyOf, transformConfigOf, transformerSettings, workerCountOf } from './config.ts';
+import {
+  restartPolicyOf,
+  transformConfigOf,
+  transformerRules,
+  transformerSettings,
+  workerCountOf,
+} from './config.ts';
 
 const defaults = loadConfig(transformerSettings, {});
 
@@ -25,15 +31,39 @@ describe('transformer config', () => {
   });
 
   it('names the variables when chunking options contradict each other', () => {
-    const config = loadConfig(transformerSettings, {
-      TRANSFORM_TARGET_TOKENS: '100',
-      TRANSFORM_MAX_TOKENS: '50',
-      TRANSFORM_OVERLAP_TOKENS: '100',
-    });
-    expect(() => transformConfigOf(config)).toThrow(ConfigError);
-    expect(() => transformConfigOf(config)).toThrow(
+    const load = () =>
+      loadConfig(
+        transformerSettings,
+        { TRANSFORM_TARGET_TOKENS: '100', TRANSFORM_MAX_TOKENS: '50', TRANSFORM_OVERLAP_TOKENS: '100' },
+        transformerRules,
+      );
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
       /TRANSFORM_MAX_TOKENS must be 0 or at least TRANSFORM_TARGET_TOKENS \(100\), got "50"[\s\S]*TRANSFORM_OVERLAP_TOKENS must be below TRANSFORM_TARGET_TOKENS \(100\), got "100"/,
     );
+  });
+
+  it.each([
+    [{ TRANSFORM_MAX_TOKENS: '0', TRANSFORM_TARGET_TOKENS: '100' }, undefined],
+    [{ TRANSFORM_MAX_TOKENS: '100', TRANSFORM_TARGET_TOKENS: '100' }, undefined],
+    [{ TRANSFORM_OVERLAP_TOKENS: '99', TRANSFORM_TARGET_TOKENS: '100' }, undefined],
+    [
+      { TRANSFORM_OVERLAP_TOKENS: '512' },
+      'TRANSFORM_OVERLAP_TOKENS must be below TRANSFORM_TARGET_TOKENS (512), got "512"',
+    ],
+    [
+      { TRANSFORM_BACKOFF_BASE_MS: '500', TRANSFORM_BACKOFF_MAX_MS: '499' },
+      'TRANSFORM_BACKOFF_MAX_MS must be at least TRANSFORM_BACKOFF_BASE_MS (500), got "499"',
+    ],
+    [{ TRANSFORM_BACKOFF_BASE_MS: '500', TRANSFORM_BACKOFF_MAX_MS: '500' }, undefined],
+    [
+      { TRANSFORM_RESTART_BASE_MS: '500', TRANSFORM_RESTART_MAX_MS: '100' },
+      'TRANSFORM_RESTART_MAX_MS must be at least TRANSFORM_RESTART_BASE_MS (500), got "100"',
+    ],
+  ])('checks the rule across %o', (env, problem) => {
+    const load = () => loadConfig(transformerSettings, env, transformerRules);
+    if (problem === undefined) expect(load).not.toThrow();
+    else expect(load).toThrow(problem);
   });
 
   it('runs one worker per CPU unless told otherwise', () => {
@@ -42,14 +72,14 @@ describe('transformer config', () => {
     expect(workerCountOf({ workers: 0 }, 0)).toBe(1);
   });
 
-  it('never lets the restart delay ceiling fall below its base', () => {
+  it('takes the restart policy from the variables', () => {
     expect(
       restartPolicyOf({
         restartBaseMs: 500,
-        restartMaxMs: 100,
+        restartMaxMs: 800,
         crashLoopRestarts: 5,
         crashLoopWindowMs: 60_000,
       }),
-    ).toEqual({ baseDelayMs: 500, maxDelayMs: 500, crashLoopRestarts: 5, windowMs: 60_000 });
+    ).toEqual({ baseDelayMs: 500, maxDelayMs: 800, crashLoopRestarts: 5, windowMs: 60_000 });
   });
 });

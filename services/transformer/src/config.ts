@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { ConfigError, type ConfigOf, setting } from '@tributary/core';
+import { type ConfigOf, type ConfigRule, notBelow, setting } from '@tributary/core';
 import type { TransformConfig } from '@tributary/transform';
 import type { RestartPolicy } from './restart-policy.ts';
 
-/** The transformer's environment variables (DESIGN.md §7); the README's table is generated from these. */
+/** The transformer's environment variables (docs/architecture.md §7); the README's table lists them. */
 export const transformerSettings = {
   workers: setting.int('TRANSFORM_WORKERS', {
     default: 0,
@@ -119,26 +119,25 @@ export function workerCountOf(
 }
 
 /**
- * The transform settings a plugin sees, from the variables; checks what single variables cannot (the overlap
- * below the target, the bound above it) and throws a `ConfigError` naming the variables.
+ * What no single variable can check: the chunk bound not below the target, the overlap below it, each delay
+ * ceiling not below its base. Checked with the variables, before the service starts anything.
  */
+export const transformerRules: readonly ConfigRule<TransformerConfig>[] = [
+  notBelow(transformerSettings, 'maxTokens', 'targetTokens', { unlessZero: true }),
+  ({ overlapTokens, targetTokens }) =>
+    overlapTokens < targetTokens
+      ? undefined
+      : `TRANSFORM_OVERLAP_TOKENS must be below TRANSFORM_TARGET_TOKENS (${targetTokens}), got "${overlapTokens}"`,
+  notBelow(transformerSettings, 'backoffMaxMs', 'backoffBaseMs'),
+  notBelow(transformerSettings, 'restartMaxMs', 'restartBaseMs'),
+];
+
+/** The transform settings a plugin sees, from the variables (checked by `transformerRules`). */
 export function transformConfigOf(
   config: Pick<TransformerConfig, 'targetTokens' | 'maxTokens' | 'overlapTokens' | 'jsonFields'>,
 ): TransformConfig {
   const { targetTokens, overlapTokens } = config;
   const maxTokens = config.maxTokens > 0 ? config.maxTokens : Math.floor(targetTokens * 1.25);
-  const problems: string[] = [];
-  if (maxTokens < targetTokens) {
-    problems.push(
-      `TRANSFORM_MAX_TOKENS must be 0 or at least TRANSFORM_TARGET_TOKENS (${targetTokens}), got "${config.maxTokens}"`,
-    );
-  }
-  if (overlapTokens >= targetTokens) {
-    problems.push(
-      `TRANSFORM_OVERLAP_TOKENS must be below TRANSFORM_TARGET_TOKENS (${targetTokens}), got "${overlapTokens}"`,
-    );
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
   return {
     chunking: { targetTokens, maxTokens, overlapTokens },
     ...(config.jsonFields.length === 0 ? {} : { jsonFields: config.jsonFields }),
@@ -154,7 +153,7 @@ export function restartPolicyOf(
 ): RestartPolicy {
   return {
     baseDelayMs: config.restartBaseMs,
-    maxDelayMs: Math.max(config.restartBaseMs, config.restartMaxMs),
+    maxDelayMs: config.restartMaxMs,
     crashLoopRestarts: config.crashLoopRestarts,
     windowMs: config.crashLoopWindowMs,
   };

@@ -1,8 +1,8 @@
-import { createRegistry, runService } from '@tributary/core';
+import { ConfigError, createRegistry, runService } from '@tributary/core';
 import { messagingSettings } from '@tributary/messaging';
 import { loadTransform } from '@tributary/transform';
 import { ClusterMetrics } from './cluster-metrics.ts';
-import { restartPolicyOf, transformConfigOf, transformerSettings, workerCountOf } from './config.ts';
+import { restartPolicyOf, transformerRules, transformerSettings, workerCountOf } from './config.ts';
 import { SupervisorMetrics } from './metrics.ts';
 import { WorkerSupervisor } from './worker-supervisor.ts';
 
@@ -20,8 +20,6 @@ export async function runPrimary(): Promise<void> {
     { ...messagingSettings, ...transformerSettings },
     async ({ config, logger, lifecycle, health }) => {
       metrics.useLogger(logger);
-      transformConfigOf(config);
-      if (config.module !== '') await loadTransform(config.module, { setting: 'TRANSFORM_MODULE' });
       const workers = workerCountOf(config);
       const grace = config.shutdownGracePeriodMs;
       const supervisor = new WorkerSupervisor({
@@ -44,6 +42,17 @@ export async function runPrimary(): Promise<void> {
       health.addReadinessCheck('workers', () => supervisor.readiness());
       logger.info({ workers, module: config.module || '(default)' }, 'transformer primary started');
     },
-    { metrics },
+    { metrics, rules: transformerRules, validate: checkTransformModule },
   );
+}
+
+/** TRANSFORM_MODULE must load and export a transform; a module that does not is a configuration error. */
+async function checkTransformModule(config: { module: string }): Promise<void> {
+  if (config.module === '') return;
+  try {
+    await loadTransform(config.module, { setting: 'TRANSFORM_MODULE' });
+  } catch (err) {
+    if ((err as { reason?: unknown }).reason !== 'invalid-transform-module') throw err;
+    throw new ConfigError([(err as Error).message]);
+  }
 }

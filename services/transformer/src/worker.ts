@@ -11,7 +11,7 @@ import {
 import { childTraceparent, messagingSettings, RawRecordSchema, startMessaging } from '@tributary/messaging';
 import { resolveTransformSpecifier } from '@tributary/transform';
 import { AggregatorRegistry } from 'prom-client';
-import { transformConfigOf, transformerSettings } from './config.ts';
+import { transformConfigOf, transformerRules, transformerSettings } from './config.ts';
 import { TransformMetrics } from './metrics.ts';
 import { createTransformHandler } from './transform-handler.ts';
 import { TransformRunner } from './transform-runner.ts';
@@ -35,7 +35,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const slot = Number(env[WORKER_SLOT_ENV] ?? 0);
   let config: ServiceConfig<typeof spec>;
   try {
-    config = loadConfig({ ...serviceSettings, ...spec }, env) as unknown as ServiceConfig<typeof spec>;
+    config = loadConfig({ ...serviceSettings, ...spec }, env, transformerRules) as unknown as ServiceConfig<
+      typeof spec
+    >;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`transformer worker ${slot}: ${err.message}\n`);

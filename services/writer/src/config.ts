@@ -1,5 +1,5 @@
-import type { ConfigOf, Setting } from '@tributary/core';
-import { setting } from '@tributary/core';
+import type { ConfigOf, ConfigRule, Setting } from '@tributary/core';
+import { notBelow, setting } from '@tributary/core';
 import { z } from 'zod';
 
 /** `majority`, or how many members must acknowledge a write (at least 1: the writer acks only acknowledged writes). */
@@ -31,7 +31,7 @@ const mongoUrlSetting: Setting<string> = {
   secret: true,
 };
 
-/** The writer's environment variables (DESIGN.md §7); the README's table is generated from these. */
+/** The writer's environment variables (docs/architecture.md §7); the README's table lists them. */
 export const writerSettings = {
   mongoUrl: mongoUrlSetting,
   mongoDb: setting.string('MONGO_DB', {
@@ -112,6 +112,11 @@ export const writerSettings = {
 };
 
 export type WriterConfig = ConfigOf<typeof writerSettings>;
+
+/** What no single variable can check, checked with the variables before the service starts anything. */
+export const writerRules: readonly ConfigRule<WriterConfig>[] = [
+  notBelow(writerSettings, 'retryMaxMs', 'retryBaseMs'),
+];
 
 /** The prefetch the consumer asks for: WRITER_PREFETCH, or twice the batch size when it is 0. */
 export function prefetchOf(config: Pick<WriterConfig, 'prefetch' | 'batchSize'>): number {
