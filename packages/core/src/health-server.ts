@@ -63,6 +63,11 @@ export class HealthServer {
       ready &&= result.ready;
     }
     if (!this.#started) checks.started = { ready: false, detail: 'starting' };
+    if (this.#checks.size === 0) {
+      // A process that registered nothing to check has nothing that could say it works.
+      ready = false;
+      checks.checks = { ready: false, detail: 'no readiness check registered' };
+    }
     return { ready, checks };
   }
 

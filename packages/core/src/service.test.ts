@@ -45,4 +45,23 @@ describe('runService', () => {
     expect(code).toBe(0);
     expect(out.stdout).toContain('stopping with 3 workers');
   });
+
+  it('is not ready while it has registered no readiness check', async () => {
+    const { proc, out } = start({ DEMO_WORKERS: '1', DEMO_READINESS: 'none' });
+    await waitFor(() => out.stdout.includes('running on'), { timeoutMs: 10_000, what: 'start' });
+    const port = Number(/running on (\d+)/.exec(out.stdout)?.[1]);
+    // Started (the health server answers /healthz) yet not ready, and it says why.
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, {
+      timeoutMs: 5_000,
+      what: 'alive',
+    });
+    const readyz = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toMatchObject({
+      ready: false,
+      checks: { checks: { ready: false, detail: 'no readiness check registered' } },
+    });
+    proc.kill('SIGTERM');
+    await once(proc, 'exit');
+  });
 });
