@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests live beside the code and need nothing running; integration, e2e and chaos tests talk to a real
-// broker and database found through test/support.
+// Unit tests live beside the code and need nothing running; the tests under test/ talk to a real broker and
+// database found through test/support.
 export default defineConfig({
   test: {
     projects: [

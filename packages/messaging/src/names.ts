@@ -1,6 +1,7 @@
 /**
  * Every exchange, queue, routing key and header name of the contract lives here and only here
- * (DESIGN.md §2 and §3). A prefix isolates one deployment, or one test, from another on the same broker.
+ * (docs/architecture.md §2 and §3). A prefix isolates one deployment, or one test, from another on the
+ * same broker.
  */
 
 export const STAGES = ['fetch', 'transform', 'store'] as const;

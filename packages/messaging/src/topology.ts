@@ -22,9 +22,9 @@ export interface TopologyPlan {
 }
 
 /**
- * Everything DESIGN.md §3 declares, as data: quorum work queues that dead-letter to the dead exchange and push
- * back when full, one TTL delay queue per stage and bucket that dead-letters back into the stage, and one
- * dead-letter queue per stage. Quorum queues everywhere so that a broker restart loses nothing.
+ * Everything docs/architecture.md §3 describes, as data: quorum work queues that dead-letter to the dead
+ * exchange and push back when full, one TTL delay queue per stage and bucket that dead-letters back into the
+ * stage, and one dead-letter queue per stage. Quorum queues everywhere so that a broker restart loses nothing.
  */
 export function planTopology(options: TopologyOptions): TopologyPlan {
   const { names } = options;

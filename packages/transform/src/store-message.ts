@@ -23,7 +23,8 @@ export function notModifiedMessage(record: RawRecord): StoreMessage {
 }
 
 /**
- * The Documents of one source, from a transform's (validated) result, in one message (DESIGN.md §2): chunk `i` of
+ * The Documents of one source, from a transform's (validated) result, in one message
+ * (docs/architecture.md §2.4): chunk `i` of
  * `n` gets `_id = documentIdFor(jobId, i)`, `chunkIndex = i`, `chunkCount = n`; every Document gets the source's
  * content hash, URL, fetch time and the transform time. `meta` is the job's `meta`, then the result's, then the
  * chunk's (later keys win), as JSON would carry it; absent when empty. `tokenCount` is the chunk's, or its

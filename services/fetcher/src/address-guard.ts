@@ -4,10 +4,10 @@ import ipaddr from 'ipaddr.js';
 import { BlockedAddressError } from './errors.ts';
 
 /**
- * The SSRF guard (DESIGN.md §5): the fetcher connects only to public unicast addresses, unless the host is
- * allowed by configuration. An IP literal is judged as written, without DNS; a name is resolved (all its
- * addresses) and refused when any of them is not public. The caller connects to the address that was
- * checked, so a second lookup cannot answer differently (DNS rebinding).
+ * The SSRF guard (docs/architecture.md §5.3): the fetcher connects only to public unicast addresses, unless
+ * the host is allowed by configuration. An IP literal is judged as written, without DNS; a name is resolved
+ * (all its addresses) and refused when any of them is not public. The caller connects to the address that
+ * was checked, so a second lookup cannot answer differently (DNS rebinding).
  */
 
 /** The range an address is in, as ipaddr.js names it; `unicast` is the public internet. */

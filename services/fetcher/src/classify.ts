@@ -1,9 +1,9 @@
 import { type BackoffPolicy, backoffDelayMs } from '@tributary/messaging';
 
 /**
- * What one fetch attempt means for its job (DESIGN.md §5), as data: a response status or an error code in,
- * `done | retry(delay, reason) | dead(reason)` out. Pure; the table-driven test in classify.test.ts is the
- * specification.
+ * What one fetch attempt means for its job (docs/architecture.md §5.2), as data: a response status or an
+ * error code in, `done | retry(delay, reason) | dead(reason)` out. Pure; the table-driven test in
+ * classify.test.ts is the specification.
  */
 
 /** What an attempt ended with: a response (after redirects, body read), or an error and its code. */

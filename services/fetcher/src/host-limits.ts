@@ -3,10 +3,10 @@ import PQueue from 'p-queue';
 import { FetcherClosingError, HostPausedError } from './errors.ts';
 
 /**
- * Per-host politeness (DESIGN.md §5): a concurrency cap and a request-rate limit for each host, one p-queue
- * per host, kept for the most recently used `maxHosts` hosts. When a host answers 429 its queue pauses for
- * the time it asked for; the jobs waiting for it, and those that arrive meanwhile, are handed back to the
- * caller (HostPausedError) so they wait in a delay queue instead of holding a consumer slot.
+ * Per-host politeness (docs/architecture.md §5.3): a concurrency cap and a request-rate limit for each host,
+ * one p-queue per host, kept for the most recently used `maxHosts` hosts. When a host answers 429 its queue
+ * pauses for the time it asked for; the jobs waiting for it, and those that arrive meanwhile, are handed back
+ * to the caller (HostPausedError) so they wait in a delay queue instead of holding a consumer slot.
  */
 
 export interface HostLimitsOptions {

@@ -8,8 +8,8 @@ export interface RecordTiming {
 }
 
 /**
- * The RawRecord a fetched response becomes (DESIGN.md §2). A 304 becomes a not-modified record: status 304,
- * empty body, and the validators the job already had unless the response sent new ones.
+ * The RawRecord a fetched response becomes (docs/architecture.md §2.3). A 304 becomes a not-modified record:
+ * status 304, empty body, and the validators the job already had unless the response sent new ones.
  */
 export function toRawRecord(
   job: FetchJob,

@@ -14,8 +14,8 @@ import englishOnly from '../../../examples/english-only-transform.ts';
 
 /**
  * One conformance suite for every transform the repository ships: whatever a transform does with a record, the
- * service's contract holds for what comes out (DESIGN.md §2): deterministic ids and hashes, chunk indexes that
- * match positions, valid StoreMessages, the input left as it was.
+ * service's contract holds for what comes out (docs/architecture.md §2.4): deterministic ids and hashes,
+ * chunk indexes that match positions, valid StoreMessages, the input left as it was.
  */
 const transforms: { name: string; transform: Transform }[] = [
   { name: 'defaultTransform', transform: defaultTransform },

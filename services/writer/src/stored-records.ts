@@ -21,8 +21,8 @@ export interface StoredDocument {
 }
 
 /**
- * One record per source (per job), DESIGN.md §4. `contentFetchedAt` is the fetch time of the content whose
- * chunks are stored; `lastFetchedAt` the latest fetch of any kind, a not-modified one included.
+ * One record per source (per job), docs/architecture.md §4. `contentFetchedAt` is the fetch time of the
+ * content whose chunks are stored; `lastFetchedAt` the latest fetch of any kind, a not-modified one included.
  */
 export interface SourceRecord {
   _id: string;
