@@ -6,7 +6,7 @@
 // (`<html lang="en-GB">`). A source in another language, or declaring none, gives no Documents: the service still
 // publishes its (empty) result, so the writer removes what an earlier English version of it left.
 // Every Document kept carries `meta.lang`.
-import type { RawRecord } from '@tributary/messaging';
+import type { RawRecord } from '@tributary/contracts';
 import {
   defaultTransform,
   defineTransform,

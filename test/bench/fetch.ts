@@ -18,19 +18,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { type FetchJob, jobIdFor, newTraceparent, topologyNames } from '@tributary/contracts';
 import { createLogger, createRegistry, sleep, waitFor } from '@tributary/core';
 import { Fetcher, resolveFetcherOptions } from '@tributary/fetcher';
 import {
   BrokerConnection,
   DEFAULT_DELAY_BUCKETS_MS,
   type Delivery,
-  type FetchJob,
-  jobIdFor,
   MessagingMetrics,
-  newTraceparent,
   outcome,
   Publisher,
-  topologyNames,
 } from '@tributary/messaging';
 import amqplib from 'amqplib';
 import autocannon from 'autocannon';

@@ -2,17 +2,17 @@
 // Both sides: confirm channel, persistent messages, a quorum queue, publishing and consuming at the same time.
 //   npm run bench:messaging            (AMQP_URL / RABBITMQ_MANAGEMENT_URL from the environment)
 //   BENCH_MESSAGES=50000 npm run bench:messaging
+
+import { newTraceparent, topologyNames } from '@tributary/contracts';
 import { createLogger, createRegistry } from '@tributary/core';
 import {
   BrokerConnection,
   Consumer,
   declareTopology,
   MessagingMetrics,
-  newTraceparent,
   outcome,
   Publisher,
   planTopology,
-  topologyNames,
 } from '@tributary/messaging';
 import amqplib from 'amqplib';
 import { z } from 'zod';

@@ -19,8 +19,8 @@
 //    threads, the rest of the service, the broker (when it runs here), this process, and every other process: on
 //    a shared machine, a run whose cores were busy with other work says so beside its rate.
 import { availableParallelism, loadavg } from 'node:os';
+import { jobIdFor, packBody, type RawRecord } from '@tributary/contracts';
 import { createLogger, waitFor } from '@tributary/core';
-import { jobIdFor, packBody, type RawRecord } from '@tributary/messaging';
 import { defaultTransform, runTransform, type TransformConfig } from '@tributary/transform';
 import amqplib from 'amqplib';
 import { pageFor } from '../../services/demo-api/src/content.ts';

@@ -1,3 +1,4 @@
+import { HEADERS, newTraceparent, type Stage, traceIdOf } from '@tributary/contracts';
 import type { Logger } from '@tributary/core';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -8,10 +9,8 @@ import { selectBucket } from './delay-buckets.ts';
 import { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
 import { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
 import type { MessagingMetrics } from './metrics.ts';
-import { HEADERS, type Stage } from './names.ts';
 import type { Outcome } from './outcome.ts';
 import type { Publisher } from './publisher.ts';
-import { newTraceparent, traceIdOf } from './trace-context.ts';
 
 export interface Delivery {
   stage: Stage;

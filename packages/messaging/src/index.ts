@@ -1,4 +1,13 @@
-export { type PackedBody, packBody, unpackBody } from './body-codec.ts';
+// Until the writer imports the contract from @tributary/contracts itself.
+export {
+  contentHash,
+  type Document,
+  documentIdFor,
+  newTraceparent,
+  type StoreMessage,
+  StoreMessageSchema,
+  topologyNames,
+} from '@tributary/contracts';
 export { BrokerConnection, type BrokerConnectionOptions, type ConnectionState } from './connection.ts';
 export {
   Consumer,
@@ -15,19 +24,8 @@ export {
 } from './delay-buckets.ts';
 export { HandlerError, InvalidMessageError, PublisherClosedError } from './errors.ts';
 export { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
-export { contentHash, documentIdFor, jobIdFor, normaliseUrl } from './ids.ts';
 export { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
 export { MessagingMetrics } from './metrics.ts';
-export {
-  CONTRACT_VERSION,
-  formatDuration,
-  HEADERS,
-  STAGES,
-  type Stage,
-  type StageNames,
-  type TopologyNames,
-  topologyNames,
-} from './names.ts';
 export { type Outcome, outcome } from './outcome.ts';
 export { type Envelope, Publisher, type PublisherOptions, type Route } from './publisher.ts';
 export {
@@ -36,17 +34,5 @@ export {
   type StageConsumerOptions,
   startMessaging,
 } from './runtime.ts';
-export {
-  type Document,
-  DocumentSchema,
-  type FetchJob,
-  type FetchJobInput,
-  FetchJobSchema,
-  type RawRecord,
-  RawRecordSchema,
-  type StoreMessage,
-  StoreMessageSchema,
-} from './schemas.ts';
 export { messagingSettings } from './settings.ts';
 export { declareTopology, planTopology, type TopologyOptions, type TopologyPlan } from './topology.ts';
-export { childTraceparent, newTraceparent, traceIdOf } from './trace-context.ts';

@@ -1,7 +1,6 @@
+import { FetchJobSchema, jobIdFor } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { jobIdFor } from './ids.ts';
 import { decodeMessage, readAttempt } from './message-decoding.ts';
-import { FetchJobSchema } from './schemas.ts';
 
 describe('decodeMessage', () => {
   it('accepts a valid job', () => {

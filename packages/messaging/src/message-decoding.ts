@@ -1,5 +1,5 @@
+import { HEADERS } from '@tributary/contracts';
 import type { z } from 'zod';
-import { HEADERS } from './names.ts';
 
 export type MessageHeaders = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { CONTRACT_VERSION, HEADERS, type Stage } from '@tributary/contracts';
 import { type Logger, sleep } from '@tributary/core';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
@@ -6,7 +7,6 @@ import type { BrokerConnection } from './connection.ts';
 import { backoffDelayMs } from './delay-buckets.ts';
 import { PublisherClosedError } from './errors.ts';
 import type { MessagingMetrics } from './metrics.ts';
-import { CONTRACT_VERSION, HEADERS, type Stage } from './names.ts';
 import { WaitQueue } from './wait-queue.ts';
 
 export interface PublisherOptions {

@@ -1,3 +1,5 @@
+import type { Stage } from '@tributary/contracts';
+import { topologyNames } from '@tributary/contracts';
 import type { ConfigOf, HealthServer, Lifecycle, Logger } from '@tributary/core';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -5,8 +7,6 @@ import { BrokerConnection } from './connection.ts';
 import { Consumer, type Handler } from './consumer.ts';
 import type { BackoffPolicy } from './delay-buckets.ts';
 import { MessagingMetrics } from './metrics.ts';
-import type { Stage } from './names.ts';
-import { topologyNames } from './names.ts';
 import { Publisher } from './publisher.ts';
 import type { messagingSettings } from './settings.ts';
 

@@ -1,5 +1,5 @@
+import { topologyNames } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { topologyNames } from './names.ts';
 import { planTopology } from './topology.ts';
 
 describe('planTopology', () => {

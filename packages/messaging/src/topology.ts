@@ -1,5 +1,5 @@
+import { STAGES, type TopologyNames } from '@tributary/contracts';
 import type { Channel } from 'amqplib';
-import { STAGES, type TopologyNames } from './names.ts';
 
 export interface TopologyOptions {
   names: TopologyNames;

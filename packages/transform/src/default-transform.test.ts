@@ -1,4 +1,3 @@
-import { pageFor, recordFor } from '@tributary/demo-api';
 import {
   contentHash,
   documentIdFor,
@@ -6,7 +5,8 @@ import {
   type RawRecord,
   type StoreMessage,
   StoreMessageSchema,
-} from '@tributary/messaging';
+} from '@tributary/contracts';
+import { pageFor, recordFor } from '../../../test/support/demo-content.ts';
 import { describe, expect, it } from 'vitest';
 import type { ChunkOptions } from './chunker.ts';
 import { defaultTransform } from './default-transform.ts';

@@ -1,4 +1,4 @@
-import type { RawRecord } from '@tributary/messaging';
+import type { RawRecord } from '@tributary/contracts';
 import type { ChunkOptions } from './chunker.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { contentHash, documentIdFor, type RawRecord, StoreMessageSchema } from '@tributary/messaging';
+import { contentHash, documentIdFor, type RawRecord, StoreMessageSchema } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { defineTransform, type Transform, type TransformContext, type TransformLogger } from './plugin.ts';
 import { CorruptBodyError, InvalidTransformResultError } from './plugin-errors.ts';

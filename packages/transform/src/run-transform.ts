@@ -1,4 +1,4 @@
-import { contentHash, type RawRecord, type StoreMessage, unpackBody } from '@tributary/messaging';
+import { contentHash, type RawRecord, type StoreMessage, unpackBody } from '@tributary/contracts';
 import { decodeBody } from './body-text.ts';
 import type { Transform, TransformConfig, TransformContext, TransformLogger } from './plugin.ts';
 import { CorruptBodyError } from './plugin-errors.ts';

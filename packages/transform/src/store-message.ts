@@ -1,4 +1,4 @@
-import { type Document, documentIdFor, type RawRecord, type StoreMessage } from '@tributary/messaging';
+import { type Document, documentIdFor, type RawRecord, type StoreMessage } from '@tributary/contracts';
 import type { TransformResult } from './plugin.ts';
 import { countTokens } from './tokenizer.ts';
 

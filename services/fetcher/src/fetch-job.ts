@@ -1,11 +1,5 @@
-import {
-  type BackoffPolicy,
-  type Delivery,
-  type FetchJob,
-  type Outcome,
-  outcome,
-  type RawRecord,
-} from '@tributary/messaging';
+import type { FetchJob, RawRecord } from '@tributary/contracts';
+import { type BackoffPolicy, type Delivery, type Outcome, outcome } from '@tributary/messaging';
 import type { LimitFunction } from 'p-limit';
 import { type CircuitBreakers, CircuitOpenError } from './circuit-breakers.ts';
 import { classify, type Observation, statusClass, type Verdict } from './classify.ts';

@@ -1,5 +1,6 @@
+import type { FetchJob, RawRecord } from '@tributary/contracts';
 import type { Logger } from '@tributary/core';
-import type { Delivery, FetchJob, Outcome, RawRecord } from '@tributary/messaging';
+import type { Delivery, Outcome } from '@tributary/messaging';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Registry } from 'prom-client';
 import { AddressGuard, type Resolver } from './address-guard.ts';

@@ -1,5 +1,6 @@
+import { childTraceparent, FetchJobSchema } from '@tributary/contracts';
 import { runService } from '@tributary/core';
-import { childTraceparent, FetchJobSchema, messagingSettings, startMessaging } from '@tributary/messaging';
+import { messagingSettings, startMessaging } from '@tributary/messaging';
 import { fetcherRules, fetcherSettings, prefetchOf } from './config.ts';
 import { Fetcher } from './fetcher.ts';
 

@@ -1,4 +1,4 @@
-import { type FetchJob, RawRecordSchema, unpackBody } from '@tributary/messaging';
+import { type FetchJob, RawRecordSchema, unpackBody } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import type { HttpResponse } from './http-client.ts';
 import { requestHeaders, toRawRecord } from './raw-record.ts';

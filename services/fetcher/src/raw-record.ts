@@ -1,4 +1,4 @@
-import { type FetchJob, packBody, type RawRecord } from '@tributary/messaging';
+import { type FetchJob, packBody, type RawRecord } from '@tributary/contracts';
 import { type HttpResponse, headerValue } from './http-client.ts';
 
 export interface RecordTiming {

@@ -1,4 +1,3 @@
-import { pageFor, recordFor } from '@tributary/demo-api';
 import {
   contentHash,
   documentIdFor,
@@ -7,7 +6,8 @@ import {
   type RawRecord,
   StoreMessageSchema,
   unpackBody,
-} from '@tributary/messaging';
+} from '@tributary/contracts';
+import { pageFor, recordFor } from '@tributary/demo-api';
 import { defaultTransform, runTransform, type Transform, type TransformConfig } from '@tributary/transform';
 import { describe, expect, it } from 'vitest';
 import englishOnly from '../../../examples/english-only-transform.ts';

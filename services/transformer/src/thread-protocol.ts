@@ -1,4 +1,4 @@
-import type { RawRecord, StoreMessage } from '@tributary/messaging';
+import type { RawRecord, StoreMessage } from '@tributary/contracts';
 import type { TransformConfig } from '@tributary/transform';
 import { TransformFailedError } from './errors.ts';
 

@@ -1,4 +1,5 @@
-import type { Delivery, Handler, RawRecord, StoreMessage } from '@tributary/messaging';
+import type { RawRecord, StoreMessage } from '@tributary/contracts';
+import type { Delivery, Handler } from '@tributary/messaging';
 import { contentKind, isNotModified, notModifiedMessage } from '@tributary/transform';
 import type { TransformMetrics } from './metrics.ts';
 import { DEFAULT_FAILURE_REASON } from './thread-protocol.ts';

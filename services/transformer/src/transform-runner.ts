@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import type { RawRecord, StoreMessage } from '@tributary/contracts';
 import type { Logger } from '@tributary/core';
-import type { RawRecord, StoreMessage } from '@tributary/messaging';
 import { TransformRunnerClosedError, TransformThreadError, TransformTimeoutError } from './errors.ts';
 import {
   deserializeError,

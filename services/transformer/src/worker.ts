@@ -1,3 +1,4 @@
+import { childTraceparent, RawRecordSchema } from '@tributary/contracts';
 import {
   ConfigError,
   createLogger,
@@ -8,7 +9,7 @@ import {
   type ServiceConfig,
   serviceSettings,
 } from '@tributary/core';
-import { childTraceparent, messagingSettings, RawRecordSchema, startMessaging } from '@tributary/messaging';
+import { messagingSettings, startMessaging } from '@tributary/messaging';
 import { resolveTransformSpecifier } from '@tributary/transform';
 import { AggregatorRegistry } from 'prom-client';
 import { transformConfigOf, transformerRules, transformerSettings } from './config.ts';

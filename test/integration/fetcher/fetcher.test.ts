@@ -1,4 +1,4 @@
-import { jobIdFor, newTraceparent, topologyNames } from '@tributary/messaging';
+import { jobIdFor, newTraceparent, topologyNames } from '@tributary/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FetcherWorld, startWorld } from './harness.ts';
 

@@ -1,19 +1,21 @@
+import {
+  childTraceparent,
+  type FetchJob,
+  FetchJobSchema,
+  jobIdFor,
+  newTraceparent,
+  type RawRecord,
+  topologyNames,
+} from '@tributary/contracts';
 import { createLogger, createRegistry, type Logger, waitFor } from '@tributary/core';
 import { createDemoApi, type DemoApi, type DemoApiOptions } from '@tributary/demo-api';
 import { Fetcher, type FetcherOptions, prefetchOf, resolveFetcherOptions } from '@tributary/fetcher';
 import {
   BrokerConnection,
   Consumer,
-  childTraceparent,
-  type FetchJob,
-  FetchJobSchema,
-  jobIdFor,
   MessagingMetrics,
-  newTraceparent,
   Publisher,
-  type RawRecord,
   type TopologyOptions,
-  topologyNames,
 } from '@tributary/messaging';
 import type { Registry } from 'prom-client';
 import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';

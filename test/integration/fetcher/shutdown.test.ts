@@ -1,7 +1,8 @@
 import { once } from 'node:events';
+import type { RawRecord } from '@tributary/contracts';
 import { createRegistry, waitFor } from '@tributary/core';
 import { createDemoApi, type DemoApi } from '@tributary/demo-api';
-import { MessagingMetrics, type RawRecord } from '@tributary/messaging';
+import { MessagingMetrics } from '@tributary/messaging';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   countMessages,

@@ -1,3 +1,4 @@
+import { type Stage, topologyNames } from '@tributary/contracts';
 import { createLogger, createRegistry, type Logger } from '@tributary/core';
 import {
   BrokerConnection,
@@ -5,9 +6,7 @@ import {
   type Handler,
   MessagingMetrics,
   Publisher,
-  type Stage,
   type TopologyOptions,
-  topologyNames,
 } from '@tributary/messaging';
 import type { z } from 'zod';
 

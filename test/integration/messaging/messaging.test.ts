@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { newTraceparent } from '@tributary/contracts';
 import { sleep, waitFor } from '@tributary/core';
-import { type Delivery, HandlerError, newTraceparent, outcome } from '@tributary/messaging';
+import { type Delivery, HandlerError, outcome } from '@tributary/messaging';
 import amqplib from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,18 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createLogger, createRegistry, waitFor } from '@tributary/core';
 import {
-  BrokerConnection,
   jobIdFor,
-  MessagingMetrics,
   newTraceparent,
-  Publisher,
   packBody,
   type RawRecord,
   type StoreMessage,
   topologyNames,
-} from '@tributary/messaging';
+} from '@tributary/contracts';
+import { createLogger, createRegistry, waitFor } from '@tributary/core';
+import { BrokerConnection, MessagingMetrics, Publisher } from '@tributary/messaging';
 import { type TakenMessage, takeAll } from '../../support/index.ts';
 
 /** The repository root: the service runs from there, as `npm start` would, so relative plugin paths resolve. */

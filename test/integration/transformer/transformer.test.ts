@@ -1,4 +1,3 @@
-import { createLogger, waitFor } from '@tributary/core';
 import {
   contentHash,
   documentIdFor,
@@ -7,7 +6,8 @@ import {
   type StoreMessage,
   StoreMessageSchema,
   unpackBody,
-} from '@tributary/messaging';
+} from '@tributary/contracts';
+import { createLogger, waitFor } from '@tributary/core';
 import { defaultTransform, runTransform } from '@tributary/transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageFor, recordFor } from '../../../services/demo-api/src/content.ts';

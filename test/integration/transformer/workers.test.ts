@@ -1,5 +1,5 @@
+import type { RawRecord } from '@tributary/contracts';
 import { waitFor } from '@tributary/core';
-import type { RawRecord } from '@tributary/messaging';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageFor } from '../../../services/demo-api/src/content.ts';
 import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';

@@ -1,0 +1,24 @@
+export { type PackedBody, packBody, unpackBody } from './body-codec.ts';
+export { contentHash, documentIdFor, jobIdFor, normaliseUrl } from './ids.ts';
+export {
+  CONTRACT_VERSION,
+  formatDuration,
+  HEADERS,
+  STAGES,
+  type Stage,
+  type StageNames,
+  type TopologyNames,
+  topologyNames,
+} from './names.ts';
+export {
+  type Document,
+  DocumentSchema,
+  type FetchJob,
+  type FetchJobInput,
+  FetchJobSchema,
+  type RawRecord,
+  RawRecordSchema,
+  type StoreMessage,
+  StoreMessageSchema,
+} from './schemas.ts';
+export { childTraceparent, newTraceparent, traceIdOf } from './trace-context.ts';
