@@ -21,13 +21,19 @@ export class HandlerError extends Error {
   }
 }
 
-/** The message failed its schema or could not be decoded: it goes to the dead-letter queue at once. */
-export class InvalidMessageError extends Error {
-  readonly reason = 'invalid-message';
+/**
+ * The stage is stopping and hands the message back untried: every stage throws this (or an error of the same
+ * `reason`) for work it will not start, and the consumer defers the message through a delay queue without
+ * spending an attempt.
+ */
+export class ShuttingDownError extends Error {
+  static readonly REASON = 'shutting-down';
+  readonly reason = ShuttingDownError.REASON;
+  readonly retryable = true;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'InvalidMessageError';
+    this.name = 'ShuttingDownError';
   }
 }
 

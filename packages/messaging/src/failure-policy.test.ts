@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HandlerError } from './errors.ts';
+import { HandlerError, ShuttingDownError } from './errors.ts';
 import { decideAfterFailure } from './failure-policy.ts';
 
 const policy = { maxAttempts: 5, backoff: { baseMs: 1_000, maxMs: 60_000 }, random: () => 0.5 };
@@ -22,6 +22,16 @@ describe('decideAfterFailure', () => {
       'a non-retryable HandlerError',
       new HandlerError('http-4xx', 'status 404', { retryable: false }),
       { kind: 'dead', reason: 'http-4xx' },
+    ],
+    [
+      'work handed back at shutdown',
+      new ShuttingDownError('stopping'),
+      { kind: 'defer', reason: 'shutting-down', delayMs: 0 },
+    ],
+    [
+      'any error of the shutting-down reason, even one that says it is not retryable',
+      Object.assign(new Error('closed'), { reason: 'shutting-down', retryable: false }),
+      { kind: 'defer', reason: 'shutting-down', delayMs: 0 },
     ],
   ])('classifies %s at attempt 3', (_name, err, expected) => {
     // attempt 3, random 0.5: half of min(60s, 1s × 4) = 2s, unless the error's floor says more

@@ -1,4 +1,5 @@
 import { type BackoffPolicy, backoffDelayMs } from './delay-buckets.ts';
+import { ShuttingDownError } from './errors.ts';
 import type { Outcome } from './outcome.ts';
 
 export interface FailurePolicy {
@@ -17,7 +18,8 @@ interface Classified {
 }
 
 /**
- * What a thrown error means: an error that says it is not retryable is dead at once; anything else is retried
+ * What a thrown error means: work handed back because the stage is stopping (`reason: 'shutting-down'`) is
+ * deferred without spending an attempt; an error that says it is not retryable is dead at once; anything else is retried
  * with exponential backoff and full jitter (at least its `retryAfterMs`) until the attempts run out. The
  * consumer turns a retry on the last attempt into a dead letter.
  */
@@ -25,8 +27,9 @@ export function decideAfterFailure(err: unknown, attempt: number, policy: Failur
   const e = (typeof err === 'object' && err !== null ? err : {}) as Classified;
   const reason = typeof e.reason === 'string' && e.reason.length > 0 ? e.reason : 'handler-error';
   const message = err instanceof Error ? err.message : String(err);
-  if (e.retryable === false) return { kind: 'dead', reason, message };
   const floorMs = typeof e.retryAfterMs === 'number' ? e.retryAfterMs : 0;
+  if (reason === ShuttingDownError.REASON) return { kind: 'defer', reason, delayMs: floorMs };
+  if (e.retryable === false) return { kind: 'dead', reason, message };
   const delayMs = Math.max(floorMs, backoffDelayMs(attempt, policy.backoff, policy.random));
   return { kind: 'retry', reason, delayMs, message };
 }

@@ -22,7 +22,7 @@ export {
   DEFAULT_DELAY_BUCKETS_MS,
   selectBucket,
 } from './delay-buckets.ts';
-export { HandlerError, InvalidMessageError, PublisherClosedError } from './errors.ts';
+export { HandlerError, PublisherClosedError, ShuttingDownError } from './errors.ts';
 export { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
 export { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
 export { MessagingMetrics } from './metrics.ts';
