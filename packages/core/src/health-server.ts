@@ -2,9 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-
-/** A readiness check answers whether one part is ready; `detail` says why not. */
-export type ReadinessCheck = () => boolean | { ready: boolean; detail?: string };
+import type { Readiness } from './readiness.ts';
 
 export interface MetricsSource {
   contentType: string;
@@ -17,58 +15,23 @@ export interface HealthServerOptions {
   logger: Logger;
   /** A prom-client registry, or anything that renders a scrape (the transformer's cluster aggregate). */
   metrics: Registry | MetricsSource;
+  /** What `/readyz` reports. */
+  readiness: Readiness;
 }
 
-/**
- * Serves `/metrics`, `/healthz` (the process is alive) and `/readyz` (every registered check passes; 503
- * with the failing checks otherwise). Not ready until at least one check is registered and `markStarted()`.
- */
+/** Serves `/metrics`, `/healthz` (the process is alive) and `/readyz` (its readiness; 503 with the failing checks). */
 export class HealthServer {
   readonly #options: HealthServerOptions;
-  readonly #checks = new Map<string, ReadinessCheck>();
   #server: Server | undefined;
-  #started = false;
 
   constructor(options: HealthServerOptions) {
     this.#options = options;
-  }
-
-  addReadinessCheck(name: string, check: ReadinessCheck): void {
-    this.#checks.set(name, check);
-  }
-
-  /** Called by the service once its parts have started; until then `/readyz` answers 503. */
-  markStarted(): void {
-    this.#started = true;
   }
 
   get port(): number {
     const address = this.#server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error('health server is not listening');
     return address.port;
-  }
-
-  readiness(): { ready: boolean; checks: Record<string, { ready: boolean; detail?: string }> } {
-    const checks: Record<string, { ready: boolean; detail?: string }> = {};
-    let ready = this.#started;
-    for (const [name, check] of this.#checks) {
-      let result: { ready: boolean; detail?: string };
-      try {
-        const answer = check();
-        result = typeof answer === 'boolean' ? { ready: answer } : answer;
-      } catch (err) {
-        result = { ready: false, detail: err instanceof Error ? err.message : String(err) };
-      }
-      checks[name] = result;
-      ready &&= result.ready;
-    }
-    if (!this.#started) checks.started = { ready: false, detail: 'starting' };
-    if (this.#checks.size === 0) {
-      // A process that registered nothing to check has nothing that could say it works.
-      ready = false;
-      checks.checks = { ready: false, detail: 'no readiness check registered' };
-    }
-    return { ready, checks };
   }
 
   async start(): Promise<void> {
@@ -118,7 +81,7 @@ export class HealthServer {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
         return;
       case '/readyz': {
-        const readiness = this.readiness();
+        const readiness = this.#options.readiness.report();
         res
           .writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' })
           .end(JSON.stringify(readiness));

@@ -1,3 +1,4 @@
+export { type BackoffPolicy, backoffCeilingMs, backoffDelayMs } from './backoff.ts';
 export {
   type ConfigOf,
   type ConfigRule,
@@ -9,14 +10,22 @@ export {
   setting,
 } from './config.ts';
 export { ConfigError, ShutdownTimeoutError } from './errors.ts';
+export { HealthServer, type HealthServerOptions, type MetricsSource } from './health-server.ts';
 export {
-  HealthServer,
-  type HealthServerOptions,
-  type MetricsSource,
-  type ReadinessCheck,
-} from './health-server.ts';
-export { Lifecycle, type LifecycleOptions, type LifecycleState } from './lifecycle.ts';
+  Lifecycle,
+  type LifecycleOptions,
+  type LifecycleState,
+  SHUTDOWN_PHASES,
+  type ShutdownPhase,
+  type ShutdownSteps,
+} from './lifecycle.ts';
 export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, redactUrl } from './logger.ts';
 export { createRegistry } from './metrics.ts';
+export {
+  Readiness,
+  type ReadinessCheck,
+  type ReadinessChecks,
+  type ReadinessReport,
+} from './readiness.ts';
 export { runService, type ServiceConfig, type ServiceContext, serviceSettings } from './service.ts';
 export { sleep, waitFor } from './timing.ts';

@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type ConfigOf, type ConfigRule, type ConfigSpec, loadConfig, setting } from './config.ts';
 import { ConfigError } from './errors.ts';
-import { HealthServer } from './health-server.ts';
+import { HealthServer, type MetricsSource } from './health-server.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { createRegistry } from './metrics.ts';
+import { Readiness } from './readiness.ts';
 
 /** Settings every service reads, beside its own. */
 export const serviceSettings = {
@@ -38,7 +39,9 @@ export interface ServiceContext<S extends ConfigSpec> {
   logger: Logger;
   registry: Registry;
   lifecycle: Lifecycle;
-  health: HealthServer;
+  readiness: Readiness;
+  /** The port of `/metrics`, `/healthz` and `/readyz`; undefined in a process that serves no HTTP. */
+  httpPort: number | undefined;
 }
 
 export interface RunServiceOptions<S extends ConfigSpec> {
@@ -51,13 +54,24 @@ export interface RunServiceOptions<S extends ConfigSpec> {
    */
   validate?: (config: ServiceConfig<S>) => Promise<void> | void;
   /** The transformer's primary serves its workers' metrics instead of its own registry's. */
-  metrics?: ConstructorParameters<typeof HealthServer>[0]['metrics'];
+  metrics?: MetricsSource;
+  /**
+   * Whether the process serves `/metrics`, `/healthz` and `/readyz` on HTTP_PORT (default true). The demo API
+   * serves its own on its content port; a transformer worker reports its readiness to its primary.
+   */
+  http?: boolean;
+  /** The signals that start a shutdown; SIGTERM and SIGINT by default. */
+  signals?: readonly NodeJS.Signals[];
+  /** Signals the process receives and leaves to another (a worker leaves Ctrl-C's SIGINT to its primary). */
+  ignoreSignals?: readonly NodeJS.Signals[];
+  /** Bound to every log line of the process, beside `service`. */
+  logBindings?: Record<string, unknown>;
 }
 
 /**
- * The shape of every service's main: validate config, single settings and the rules across them (stop with
- * exit 2 and the variables named if it is wrong, before any port is bound), build
- * the logger, registry, health server and lifecycle, run `start`, then wait for a signal.
+ * The shape of every process's main: validate config, single settings and the rules across them (stop with
+ * exit 2 and the variables named if it is wrong, before any port is bound), build the logger, registry,
+ * readiness, health server and lifecycle, run `start`, then wait for a signal.
  */
 export async function runService<S extends ConfigSpec>(
   service: string,
@@ -77,29 +91,45 @@ export async function runService<S extends ConfigSpec>(
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${service}: ${err.message}\n`);
     process.exitCode = 2;
+    // A forked child (a transformer worker) would otherwise stay alive on its IPC channel.
+    if (process.connected) process.disconnect();
     return;
   }
-  const logger = createLogger({ service, level: config.logLevel });
+  const serviceLogger = createLogger({ service, level: config.logLevel });
+  const logger = options.logBindings ? serviceLogger.child(options.logBindings) : serviceLogger;
   const registry = createRegistry(service);
-  const lifecycle = new Lifecycle({ logger, gracePeriodMs: config.shutdownGracePeriodMs });
-  const health = new HealthServer({
-    port: config.httpPort,
-    host: config.httpHost,
+  const lifecycle = new Lifecycle({
     logger,
-    metrics: options.metrics ?? registry,
+    gracePeriodMs: config.shutdownGracePeriodMs,
+    ...(options.signals ? { signals: options.signals } : {}),
+    ...(options.ignoreSignals ? { ignoreSignals: options.ignoreSignals } : {}),
   });
+  const readiness = new Readiness();
+  const health =
+    options.http === false
+      ? undefined
+      : new HealthServer({
+          port: config.httpPort,
+          host: config.httpHost,
+          logger,
+          metrics: options.metrics ?? registry,
+          readiness,
+        });
   lifecycle.installSignalHandlers();
   lifecycle.installCrashHandlers();
   try {
-    await health.start();
-    lifecycle.add('health-server', () => health.close());
-    await start({ config, logger, registry, lifecycle, health });
-    health.markStarted();
-    logger.info({ port: health.port }, 'started');
+    if (health) {
+      await health.start();
+      lifecycle.add('close', 'health-server', () => health.close());
+    }
+    await start({ config, logger, registry, lifecycle, readiness, httpPort: health?.port });
+    readiness.markStarted();
+    logger.info(health ? { port: health.port } : {}, 'started');
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
     process.exitCode = 1;
     await lifecycle.shutdown('start-failed');
     lifecycle.removeSignalHandlers();
+    if (process.connected) process.disconnect();
   }
 }

@@ -57,6 +57,7 @@ export class Consumer<T> {
   readonly #liveChannels = new Map<Channel, string | undefined>();
   #inFlight = 0;
   #idle: (() => void) | undefined;
+  #stopping: Promise<void> | undefined;
   readonly #durationTimers = new Map<Outcome['kind'], Histogram.Internal<'stage' | 'outcome'>>();
   readonly #stageMetrics:
     | { consumed: Counter.Internal; acked: Counter.Internal; inFlight: Gauge.Internal<'stage'> }
@@ -114,16 +115,30 @@ export class Consumer<T> {
     });
   }
 
-  /** Stops taking messages, waits for the handlers in flight to settle (they ack), then closes the channel. */
-  async stop(): Promise<void> {
-    if (this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'idle') {
-      this.#state = 'stopped';
-      return;
-    }
+  /** Stops taking messages: the broker delivers no more to this consumer; handlers in flight go on. */
+  async stopTaking(): Promise<void> {
+    if (this.#state !== 'running') return;
     this.#state = 'stopping';
     for (const [channel, tag] of this.#liveChannels) {
       if (tag !== undefined) await channel.cancel(tag).catch(() => undefined);
     }
+  }
+
+  /**
+   * Stops taking messages, waits for the handlers in flight to settle (they ack), then closes the channel.
+   * Calling it again returns the same stop.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#state === 'idle') {
+      this.#state = 'stopped';
+      return;
+    }
+    await this.stopTaking();
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     this.#state = 'stopped';
     await this.#wrapper?.close();

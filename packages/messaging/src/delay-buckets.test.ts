@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, DEFAULT_DELAY_BUCKETS_MS, selectBucket } from './delay-buckets.ts';
+import { DEFAULT_DELAY_BUCKETS_MS, selectBucket } from './delay-buckets.ts';
 
 describe('selectBucket', () => {
   it.each([
@@ -38,31 +38,5 @@ describe('selectBucket', () => {
 
   it('refuses an empty bucket list', () => {
     expect(() => selectBucket(10, [])).toThrow(/at least one delay bucket/);
-  });
-});
-
-describe('backoffDelayMs', () => {
-  const policy = { baseMs: 100, maxMs: 10_000 };
-
-  it('grows exponentially at the top of its range and is capped', () => {
-    const top = () => 0.999_999;
-    expect(backoffDelayMs(1, policy, top)).toBe(99);
-    expect(backoffDelayMs(2, policy, top)).toBe(199);
-    expect(backoffDelayMs(4, policy, top)).toBe(799);
-    expect(backoffDelayMs(30, policy, top)).toBe(9_999);
-  });
-
-  it('draws uniformly from zero up to the ceiling (full jitter)', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 40 }),
-        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-        (attempt, r) => {
-          const delay = backoffDelayMs(attempt, policy, () => r);
-          expect(delay).toBeGreaterThanOrEqual(0);
-          expect(delay).toBeLessThan(Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
-        },
-      ),
-    );
   });
 });

@@ -15,21 +15,3 @@ export function selectBucket(wantedDelayMs: number, bucketsMs: readonly number[]
   }
   return best ?? longest;
 }
-
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
-}
-
-/**
- * Exponential backoff with full jitter (a uniformly random delay up to base × 2^(attempt−1), capped), so that
- * many consumers failing together do not come back together.
- */
-export function backoffDelayMs(
-  attempt: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
-}

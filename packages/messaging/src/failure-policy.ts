@@ -1,4 +1,4 @@
-import { type BackoffPolicy, backoffDelayMs } from './delay-buckets.ts';
+import { type BackoffPolicy, backoffDelayMs } from '@tributary/core';
 import { ShuttingDownError } from './errors.ts';
 import type { Outcome } from './outcome.ts';
 

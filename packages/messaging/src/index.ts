@@ -1,4 +1,5 @@
-// Until the writer imports the contract from @tributary/contracts itself.
+// Until the fetcher and the writer import these from where they live.
+
 export {
   contentHash,
   type Document,
@@ -8,6 +9,7 @@ export {
   StoreMessageSchema,
   topologyNames,
 } from '@tributary/contracts';
+export { type BackoffPolicy, backoffDelayMs } from '@tributary/core';
 export { BrokerConnection, type BrokerConnectionOptions, type ConnectionState } from './connection.ts';
 export {
   Consumer,
@@ -16,12 +18,7 @@ export {
   type Delivery,
   type Handler,
 } from './consumer.ts';
-export {
-  type BackoffPolicy,
-  backoffDelayMs,
-  DEFAULT_DELAY_BUCKETS_MS,
-  selectBucket,
-} from './delay-buckets.ts';
+export { DEFAULT_DELAY_BUCKETS_MS, selectBucket } from './delay-buckets.ts';
 export { HandlerError, PublisherClosedError, ShuttingDownError } from './errors.ts';
 export { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
 export { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';

@@ -1,10 +1,9 @@
 import { CONTRACT_VERSION, HEADERS, type Stage } from '@tributary/contracts';
-import { type Logger, sleep } from '@tributary/core';
+import { backoffDelayMs, type Logger } from '@tributary/core';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import type { Histogram } from 'prom-client';
 import type { BrokerConnection } from './connection.ts';
-import { backoffDelayMs } from './delay-buckets.ts';
 import { PublisherClosedError } from './errors.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import { WaitQueue } from './wait-queue.ts';
@@ -58,7 +57,12 @@ export class Publisher {
   readonly #backingOff = new Map<NodeJS.Timeout, () => void>();
   /** Publishes beyond `maxUnconfirmed`, in arrival order. */
   readonly #waitingForSlot = new WaitQueue();
+  /** `close()` waiting for the last confirm in flight. */
+  readonly #waitingForConfirms = new WaitQueue();
+  #closing = false;
   #unconfirmed = 0;
+  /** Publishes written to a channel whose confirm has not come yet (not those waiting or backing off). */
+  #sent = 0;
   readonly #confirmTimers = new Map<string, Histogram.Internal<'exchange'>>();
 
   constructor(connection: BrokerConnection, options: PublisherOptions = {}) {
@@ -70,6 +74,8 @@ export class Publisher {
     this.#wrapper ??= this.#connection.createChannel('publisher', async (channel) => {
       channel.on('close', () => {
         if (this.#channel === channel) this.#channel = undefined;
+        // Confirms of a closed channel never come: a closing publisher stops waiting for them.
+        if (this.#closing) this.#waitingForConfirms.releaseAll();
       });
       channel.on('drain', () => {
         this.#writable = true;
@@ -143,6 +149,7 @@ export class Publisher {
         const started = performance.now();
         try {
           const hasRoom = channel.publish(route.exchange, route.routingKey, content, properties, (err) => {
+            if (--this.#sent === 0) this.#waitingForConfirms.releaseAll();
             if (!err) {
               this.#confirmTimer(route.exchange)?.observe((performance.now() - started) / 1000);
               settle();
@@ -155,6 +162,7 @@ export class Publisher {
               else this.#backOff(route, ++refusals, attempt);
             });
           });
+          this.#sent++;
           if (!hasRoom) this.#writable = false;
         } catch {
           // The channel closed between the check and the write.
@@ -172,7 +180,7 @@ export class Publisher {
     metrics?.publishRefused.inc({ exchange: route.exchange });
     if (refusals % 100 === 1)
       logger?.warn({ exchange: route.exchange, refusals }, 'broker refused publish; retrying');
-    const delayMs = Math.max(baseMs / 2, backoffDelayMs(refusals, { baseMs, maxMs }));
+    const delayMs = backoffDelayMs(refusals, { baseMs, maxMs, floorMs: baseMs / 2 });
     const timer = setTimeout(() => {
       this.#backingOff.delete(timer);
       attempt();
@@ -198,13 +206,14 @@ export class Publisher {
     for (const attempt of waiting) attempt();
   }
 
-  /** Lets confirms in flight land (up to 5 s while connected), then closes; later publishes reject. */
+  /**
+   * Lets the confirms in flight land, then closes; later publishes reject. It waits on the confirms themselves,
+   * for as long as the channel they were sent on lives: the service's shutdown grace period bounds it.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    const deadline = Date.now() + 5_000;
-    while (this.#unconfirmed > 0 && Date.now() < deadline && this.#connection.isConnected) {
-      await sleep(10);
-    }
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    if (this.#sent > 0 && this.#channel !== undefined) await this.#waitingForConfirms.wait();
     this.#closed = true;
     // Everything still waiting now fails with PublisherClosedError; its caller leaves its input unacked.
     for (const [timer, attempt] of this.#backingOff) {

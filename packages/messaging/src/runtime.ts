@@ -1,11 +1,10 @@
 import type { Stage } from '@tributary/contracts';
 import { topologyNames } from '@tributary/contracts';
-import type { ConfigOf, HealthServer, Lifecycle, Logger } from '@tributary/core';
+import type { BackoffPolicy, ConfigOf, Logger, ReadinessChecks, ShutdownSteps } from '@tributary/core';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { BrokerConnection } from './connection.ts';
 import { Consumer, type Handler } from './consumer.ts';
-import type { BackoffPolicy } from './delay-buckets.ts';
 import { MessagingMetrics } from './metrics.ts';
 import { Publisher } from './publisher.ts';
 import type { messagingSettings } from './settings.ts';
@@ -14,8 +13,8 @@ export interface MessagingContext {
   config: ConfigOf<typeof messagingSettings>;
   logger: Logger;
   registry: Registry;
-  lifecycle: Lifecycle;
-  health: HealthServer;
+  lifecycle: ShutdownSteps;
+  readiness: ReadinessChecks;
 }
 
 export interface StageConsumerOptions {
@@ -39,11 +38,12 @@ export interface Messaging {
 }
 
 /**
- * Wires a service to the broker: one connection and one publisher, registered with the lifecycle so they close
- * after the consumers, and with the health server so `/readyz` follows the connection and every consumer.
+ * Wires a service to the broker: one connection and one publisher, with their place in the shutdown (a consumer
+ * stops taking messages first, settles its handlers next; the publisher waits for its confirms; the connection
+ * closes last), and readiness that follows the connection and every consumer.
  */
 export function startMessaging(ctx: MessagingContext, name: string): Messaging {
-  const { config, logger, registry, lifecycle, health } = ctx;
+  const { config, logger, registry, lifecycle, readiness } = ctx;
   const metrics = new MessagingMetrics(registry);
   const connection = new BrokerConnection({
     urls: config.amqpUrls,
@@ -60,12 +60,12 @@ export function startMessaging(ctx: MessagingContext, name: string): Messaging {
     },
   });
   connection.start();
-  lifecycle.add('broker-connection', () => connection.close());
-  health.addReadinessCheck('broker', () => ({ ready: connection.isConnected, detail: connection.state }));
+  lifecycle.add('close', 'broker-connection', () => connection.close());
+  readiness.addReadinessCheck('broker', () => ({ ready: connection.isConnected, detail: connection.state }));
 
   const publisher = new Publisher(connection, { maxUnconfirmed: config.maxUnconfirmed, metrics, logger });
   publisher.start();
-  lifecycle.add('publisher', () => publisher.close());
+  lifecycle.add('flush', 'publisher', () => publisher.close());
 
   return {
     connection,
@@ -79,8 +79,9 @@ export function startMessaging(ctx: MessagingContext, name: string): Messaging {
         handler,
       );
       consumer.start();
-      lifecycle.add(`consumer:${stage}`, () => consumer.stop());
-      health.addReadinessCheck(`consumer:${stage}`, () => ({
+      lifecycle.add('stop-intake', `consumer:${stage}`, () => consumer.stopTaking());
+      lifecycle.add('settle', `consumer:${stage}`, () => consumer.stop());
+      readiness.addReadinessCheck(`consumer:${stage}`, () => ({
         ready: consumer.isConsuming,
         detail: consumer.state,
       }));

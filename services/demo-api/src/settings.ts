@@ -1,4 +1,4 @@
-import { serviceSettings, setting } from '@tributary/core';
+import { setting } from '@tributary/core';
 import { FAULT_LIMITS } from './faults.ts';
 
 /** The demo API's environment variables: validated at start, defaults that work with `docker compose up`. */
@@ -44,6 +44,4 @@ export const demoSettings = {
     max: 16_384,
     description: 'memory for rendered content (LRU)',
   }),
-  logLevel: serviceSettings.logLevel,
-  shutdownGracePeriodMs: serviceSettings.shutdownGracePeriodMs,
 };

@@ -19,8 +19,7 @@ await runService(
           traceparent: childTraceparent(delivery.traceparent),
         }),
     });
-    // Parts close in reverse order: drain (no new requests) → consumer (settles what is in flight) → fetcher.
-    lifecycle.add('fetcher', () => fetcher.close());
+    lifecycle.add('close', 'fetcher', () => fetcher.close());
     messaging.consume(
       'fetch',
       FetchJobSchema,
@@ -31,7 +30,8 @@ await runService(
       },
       fetcher.handle,
     );
-    lifecycle.add('fetcher-drain', () => fetcher.drain());
+    // Registered after the consumer, so it runs before the consumer's own stop-intake: no request starts from here on.
+    lifecycle.add('stop-intake', 'fetcher', () => fetcher.drain());
   },
   { rules: fetcherRules },
 );

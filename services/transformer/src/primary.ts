@@ -18,7 +18,7 @@ export async function runPrimary(): Promise<void> {
   await runService(
     'transformer',
     { ...messagingSettings, ...transformerSettings },
-    async ({ config, logger, lifecycle, health }) => {
+    async ({ config, logger, lifecycle, readiness }) => {
       metrics.useLogger(logger);
       const workers = workerCountOf(config);
       const grace = config.shutdownGracePeriodMs;
@@ -38,8 +38,8 @@ export async function runPrimary(): Promise<void> {
         }),
       );
       supervisor.start();
-      lifecycle.add('workers', () => supervisor.stop());
-      health.addReadinessCheck('workers', () => supervisor.readiness());
+      lifecycle.add('settle', 'workers', () => supervisor.stop());
+      readiness.addReadinessCheck('workers', () => supervisor.readiness());
       logger.info({ workers, module: config.module || '(default)' }, 'transformer primary started');
     },
     { metrics, rules: transformerRules, validate: checkTransformModule },

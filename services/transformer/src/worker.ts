@@ -1,14 +1,5 @@
 import { childTraceparent, RawRecordSchema } from '@tributary/contracts';
-import {
-  ConfigError,
-  createLogger,
-  createRegistry,
-  HealthServer,
-  Lifecycle,
-  loadConfig,
-  type ServiceConfig,
-  serviceSettings,
-} from '@tributary/core';
+import { runService } from '@tributary/core';
 import { messagingSettings, startMessaging } from '@tributary/messaging';
 import { resolveTransformSpecifier } from '@tributary/transform';
 import { AggregatorRegistry } from 'prom-client';
@@ -18,7 +9,6 @@ import { createTransformHandler } from './transform-handler.ts';
 import { TransformRunner } from './transform-runner.ts';
 import { WORKER_SLOT_ENV, workerStatusMessage } from './worker-status.ts';
 
-const spec = { ...messagingSettings, ...transformerSettings };
 /** How often a worker checks its readiness; it tells the primary only when it changes. */
 const STATUS_INTERVAL_MS = 250;
 
@@ -34,100 +24,82 @@ const STATUS_INTERVAL_MS = 250;
  */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const slot = Number(env[WORKER_SLOT_ENV] ?? 0);
-  let config: ServiceConfig<typeof spec>;
-  try {
-    config = loadConfig({ ...serviceSettings, ...spec }, env, transformerRules) as unknown as ServiceConfig<
-      typeof spec
-    >;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`transformer worker ${slot}: ${err.message}\n`);
-    process.exitCode = 2;
-    process.disconnect?.();
-    return;
-  }
-  const logger = createLogger({ service: 'transformer', level: config.logLevel }).child({
-    worker: slot,
-    pid: process.pid,
-  });
-  const registry = createRegistry('transformer');
-  // Answer the primary's metric requests from this registry, never from prom-client's global one.
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
-  const lifecycle = new Lifecycle({
-    logger,
-    gracePeriodMs: config.shutdownGracePeriodMs,
-    signals: ['SIGTERM'],
-  });
-  // Readiness checks only: a worker never listens (the primary serves HTTP for all of them).
-  const health = new HealthServer({ port: 0, logger, metrics: registry });
-  lifecycle.installSignalHandlers();
-  lifecycle.installCrashHandlers();
-  process.on('SIGINT', () => logger.debug('SIGINT left to the primary'));
-  process.on('disconnect', () => {
-    if (lifecycle.state !== 'running') return;
-    logger.warn('the primary is gone; stopping');
-    process.kill(process.pid, 'SIGTERM');
-  });
+  await runService(
+    'transformer',
+    { ...messagingSettings, ...transformerSettings },
+    async ({ config, logger, registry, lifecycle, readiness }) => {
+      // Answer the primary's metric requests from this registry, never from prom-client's global one.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([registry]);
+      process.on('disconnect', () => {
+        if (lifecycle.state !== 'running') return;
+        logger.warn('the primary is gone; stopping');
+        process.kill(process.pid, 'SIGTERM');
+      });
 
-  let lastStatus = '';
-  const reportStatus = () => {
-    const status = workerStatusMessage(health.readiness());
-    const key = `${status.ready}|${status.detail}`;
-    if (key === lastStatus || !process.connected) return;
-    lastStatus = key;
-    process.send?.(status);
-  };
-  const statusTimer = setInterval(reportStatus, STATUS_INTERVAL_MS);
-  lifecycle.add('status', () => {
-    clearInterval(statusTimer);
-    reportStatus();
-  });
+      let lastStatus = '';
+      const reportStatus = () => {
+        const status = workerStatusMessage(readiness.report());
+        const key = `${status.ready}|${status.detail}`;
+        if (key === lastStatus || !process.connected) return;
+        lastStatus = key;
+        process.send?.(status);
+      };
+      const statusTimer = setInterval(reportStatus, STATUS_INTERVAL_MS);
+      lifecycle.add('close', 'status', () => {
+        clearInterval(statusTimer);
+        reportStatus();
+      });
 
-  try {
-    const metrics = new TransformMetrics(registry);
-    const runner = new TransformRunner({
-      setup: {
-        module: config.module === '' ? '' : resolveTransformSpecifier(config.module),
-        config: transformConfigOf(config),
-        logLevel: config.logLevel,
-        logBindings: { worker: slot, pid: process.pid },
-      },
-      timeoutMs: config.timeoutMs,
-      maxHeapMb: config.maxHeapMb,
-      logger,
-      onThreadReplaced: (reason) => metrics.threadReplacements.inc({ reason }),
-      onFatal: () => process.kill(process.pid, 'SIGTERM'),
-    });
-    await runner.start();
-    const messaging = startMessaging({ config, logger, registry, lifecycle, health }, `transformer-${slot}`);
-    // Parts close in reverse order: consumer (finishes what is in flight) → thread → publisher → connection.
-    lifecycle.add('transform-thread', () => runner.close());
-    messaging.consume(
-      'transform',
-      RawRecordSchema,
-      {
-        prefetch: config.prefetch,
-        maxAttempts: config.maxAttempts,
-        backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-      },
-      createTransformHandler({
-        run: (record) => runner.run(record),
-        publish: (message, record, delivery) =>
-          messaging.publisher.publishToStage('store', message, {
-            messageId: record.jobId,
-            traceparent: childTraceparent(delivery.traceparent),
-          }),
-        metrics,
-      }),
-    );
-    health.markStarted();
-    logger.info({ prefetch: config.prefetch, module: config.module || '(default)' }, 'worker started');
-  } catch (err) {
-    logger.fatal({ err }, 'worker failed to start');
-    process.exitCode = 1;
-    await lifecycle.shutdown('start-failed');
-    lifecycle.removeSignalHandlers();
-    process.disconnect?.();
-  }
+      const metrics = new TransformMetrics(registry);
+      const runner = new TransformRunner({
+        setup: {
+          module: config.module === '' ? '' : resolveTransformSpecifier(config.module),
+          config: transformConfigOf(config),
+          logLevel: config.logLevel,
+          logBindings: { worker: slot, pid: process.pid },
+        },
+        timeoutMs: config.timeoutMs,
+        maxHeapMb: config.maxHeapMb,
+        logger,
+        onThreadReplaced: (reason) => metrics.threadReplacements.inc({ reason }),
+        onFatal: () => process.kill(process.pid, 'SIGTERM'),
+      });
+      await runner.start();
+      lifecycle.add('close', 'transform-thread', () => runner.close());
+      const messaging = startMessaging(
+        { config, logger, registry, lifecycle, readiness },
+        `transformer-${slot}`,
+      );
+      messaging.consume(
+        'transform',
+        RawRecordSchema,
+        {
+          prefetch: config.prefetch,
+          maxAttempts: config.maxAttempts,
+          backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+        },
+        createTransformHandler({
+          run: (record) => runner.run(record),
+          publish: (message, record, delivery) =>
+            messaging.publisher.publishToStage('store', message, {
+              messageId: record.jobId,
+              traceparent: childTraceparent(delivery.traceparent),
+            }),
+          metrics,
+        }),
+      );
+      logger.info({ prefetch: config.prefetch, module: config.module || '(default)' }, 'worker started');
+    },
+    {
+      env,
+      rules: transformerRules,
+      // The primary serves HTTP for every worker; readiness goes to it over IPC.
+      http: false,
+      // A terminal's Ctrl-C reaches the whole process group: it is left to the primary, which sends SIGTERM.
+      signals: ['SIGTERM'],
+      ignoreSignals: ['SIGINT'],
+      logBindings: { worker: slot, pid: process.pid },
+    },
+  );
 }

@@ -28,14 +28,14 @@ export interface WriterService {
  * broker connection and publisher, the MongoDB store (started before any message is taken: connected, limits
  * read, indexes ensured), the writer and its consumer of `store.docs`.
  *
- * Parts close in reverse order of registration: writer-drain (the partial batch is written at once, the
- * consumer stops taking messages and waits for its handlers, which settle as their batches land) → consumer →
- * MongoDB → publisher → broker connection. Resolves undefined when shut down before the database was ready.
+ * Shutdown: stop-intake (the writer writes its partial batch and every later arrival at once; the consumer
+ * stops taking messages) → settle (the handlers settle as their batches land) → flush (publisher confirms) →
+ * close (MongoDB, broker connection). Resolves undefined when shut down before the database was ready.
  */
 export async function startWriter(
-  ctx: ServiceContext<WriterServiceSettings>,
+  ctx: Pick<ServiceContext<WriterServiceSettings>, 'config' | 'logger' | 'registry' | 'lifecycle' | 'readiness'>,
 ): Promise<WriterService | undefined> {
-  const { config, logger, registry, lifecycle, health } = ctx;
+  const { config, logger, registry, lifecycle, readiness } = ctx;
   const messaging = startMessaging(ctx, 'writer');
   const store = new MongoStore(
     {
@@ -57,8 +57,8 @@ export async function startWriter(
     pendingDocuments: () => writer?.pendingDocuments ?? 0,
     databaseReady: () => store.isReady,
   });
-  lifecycle.add('mongodb', () => store.close());
-  health.addReadinessCheck('mongodb', () => store.readiness());
+  lifecycle.add('close', 'mongodb', () => store.close());
+  readiness.addReadinessCheck('mongodb', () => store.readiness());
   if (!(await store.start())) return undefined;
 
   writer = new Writer(
@@ -83,10 +83,11 @@ export async function startWriter(
   // A failing batch is retried for most of the grace period; what is left of it settles the hand-back.
   const drainDeadlineMs = Math.max(config.shutdownGracePeriodMs - 5_000, config.shutdownGracePeriodMs / 2);
   const draining = writer;
-  lifecycle.add('writer-drain', async () => {
-    const drained = draining.drain(drainDeadlineMs);
-    await consumer.stop();
-    await drained;
+  let drained: Promise<void> | undefined;
+  // The partial batch is written at once, and every later arrival too, while the consumer stops taking more.
+  lifecycle.add('stop-intake', 'writer', () => {
+    drained = draining.drain(drainDeadlineMs);
   });
+  lifecycle.add('settle', 'writer', () => drained);
   return { messaging, store, writer, consumer };
 }
