@@ -1,0 +1,1 @@
+export { transformerSettings } from './config.ts';
