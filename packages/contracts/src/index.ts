@@ -1,6 +1,14 @@
+export {
+  BATCH_COLLECTIONS,
+  type BatchJobRecord,
+  type BatchRecord,
+  batchJobId,
+  type JobOutcome,
+} from './batch-records.ts';
 export { type PackedBody, packBody, unpackBody } from './body-codec.ts';
 export { contentHash, documentIdFor, jobIdFor, normaliseUrl } from './ids.ts';
 export {
+  batchDeadLettersQueue,
   CONTRACT_VERSION,
   formatDuration,
   HEADERS,
@@ -11,6 +19,7 @@ export {
   topologyNames,
 } from './names.ts';
 export {
+  BatchIdSchema,
   type Document,
   DocumentSchema,
   type FetchJob,

@@ -76,3 +76,11 @@ export function topologyNames(prefix = ''): TopologyNames {
     },
   };
 }
+
+/**
+ * The queue through which every dead letter also reaches the batch records: bound to the dead-letter exchange
+ * for every stage, so that the ones the broker dead-letters itself (delivery limit) are recorded too.
+ */
+export function batchDeadLettersQueue(names: TopologyNames): string {
+  return `${names.prefix}batch.dead-letters`;
+}

@@ -4,6 +4,11 @@ import { jobIdFor } from './ids.ts';
 const HttpUrl = z.url({ protocol: /^https?$/ });
 const IsoDate = z.iso.datetime({ offset: true });
 const Meta = z.record(z.string(), z.unknown());
+/** The batch a job was enqueued in, carried through every stage so that its end can be recorded. */
+export const BatchIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'a batch id is 1-100 letters, digits, ".", "_", ":" or "-"');
+const Batch = BatchIdSchema.optional();
 
 /**
  * A FetchJob as it travels: `id` may be left out by whoever enqueues it, and is then derived from the request
@@ -20,6 +25,7 @@ export const FetchJobSchema = z
     source: z.string().optional(),
     etag: z.string().optional(),
     lastModified: z.string().optional(),
+    batch: Batch,
   })
   .transform((job) => ({ ...job, id: job.id ?? jobIdFor(job) }));
 /** A job as read from the wire: its `id` always set. */
@@ -44,6 +50,7 @@ export const RawRecordSchema = z.object({
   compressed: z.literal('gzip').optional(),
   meta: Meta.optional(),
   source: z.string().optional(),
+  batch: Batch,
 });
 export type RawRecord = z.infer<typeof RawRecordSchema>;
 
@@ -79,12 +86,13 @@ export const StoreMessageSchema = z.discriminatedUnion('kind', [
       contentHash: z.string(),
       chunkCount: z.number().int().nonnegative(),
       fetchedAt: IsoDate,
+      batch: Batch,
     }),
     documents: z.array(DocumentSchema),
   }),
   z.object({
     kind: z.literal('not-modified'),
-    source: z.object({ jobId: z.string().min(1), url: HttpUrl, fetchedAt: IsoDate }),
+    source: z.object({ jobId: z.string().min(1), url: HttpUrl, fetchedAt: IsoDate, batch: Batch }),
   }),
 ]);
 export type StoreMessage = z.infer<typeof StoreMessageSchema>;

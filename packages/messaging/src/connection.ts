@@ -29,6 +29,7 @@ export class BrokerConnection {
   #manager: AmqpConnectionManager | undefined;
   #state: ConnectionState = 'idle';
   #connections = 0;
+  #lastFailure: string | undefined;
 
   constructor(options: BrokerConnectionOptions) {
     this.#options = options;
@@ -45,6 +46,11 @@ export class BrokerConnection {
 
   get isConnected(): boolean {
     return this.#state === 'connected';
+  }
+
+  /** Why the last attempt to connect failed, with the broker's URL (password redacted); for error messages. */
+  get lastFailure(): string | undefined {
+    return this.#lastFailure;
   }
 
   start(): void {
@@ -70,6 +76,7 @@ export class BrokerConnection {
       logger.warn({ err }, 'disconnected from broker; reconnecting');
     });
     manager.on('connectFailed', ({ err, url }) => {
+      this.#lastFailure = `${url ? redactAmqpUrl(url) : 'broker'}: ${err instanceof Error ? err.message : String(err)}`;
       logger.warn({ err, broker: url ? redactAmqpUrl(url) : undefined }, 'broker connection attempt failed');
     });
     manager.on('blocked', ({ reason }) =>

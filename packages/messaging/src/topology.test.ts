@@ -51,6 +51,12 @@ describe('planTopology', () => {
         exchange: 't1.tributary.dead',
         routingKey: stage,
       });
+      // Every dead letter is also copied to the batch records' queue, whichever stage it comes from.
+      expect(plan.bindings).toContainEqual({
+        queue: 't1.batch.dead-letters',
+        exchange: 't1.tributary.dead',
+        routingKey: stage,
+      });
     }
     const queues = new Set(plan.queues.map((q) => q.name));
     const exchanges = new Set(plan.exchanges.map((e) => e.name));
@@ -58,6 +64,6 @@ describe('planTopology', () => {
       expect(queues.has(binding.queue)).toBe(true);
       expect(exchanges.has(binding.exchange)).toBe(true);
     }
-    expect(plan.queues).toHaveLength(3 * (1 + 2 + 1));
+    expect(plan.queues).toHaveLength(3 * (1 + 2 + 1) + 1);
   });
 });

@@ -1,4 +1,4 @@
-import { STAGES, type TopologyNames } from '@tributary/contracts';
+import { batchDeadLettersQueue, STAGES, type TopologyNames } from '@tributary/contracts';
 import type { Channel } from 'amqplib';
 
 export interface TopologyOptions {
@@ -36,6 +36,9 @@ export function planTopology(options: TopologyOptions): TopologyPlan {
     queues: [],
     bindings: [],
   };
+  // Every dead letter also goes here, for the batch records (docs/architecture.md §9).
+  const batchDead = batchDeadLettersQueue(names);
+  plan.queues.push({ name: batchDead, arguments: { 'x-queue-type': 'quorum' } });
   // The at-least-once dead-letter strategy needs reject-publish overflow; it keeps dead-lettering safe.
   const safeDeadLettering = { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' };
   for (const stage of STAGES) {
@@ -71,6 +74,7 @@ export function planTopology(options: TopologyOptions): TopologyPlan {
 
     plan.queues.push({ name: s.deadQueue, arguments: { 'x-queue-type': 'quorum' } });
     plan.bindings.push({ queue: s.deadQueue, exchange: names.deadExchange, routingKey: s.routingKey });
+    plan.bindings.push({ queue: batchDead, exchange: names.deadExchange, routingKey: s.routingKey });
   }
   return plan;
 }
