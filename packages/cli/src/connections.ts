@@ -1,6 +1,7 @@
 import { type TopologyNames, topologyNames } from '@tributary/contracts';
 import { createLogger, type Logger, redactUrl } from '@tributary/core';
-import { BrokerConnection, Publisher } from '@tributary/messaging';
+import { BrokerConnection, declareTopology, Publisher, planTopology } from '@tributary/messaging';
+import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { type Db, MongoClient } from 'mongodb';
 import { CliError, EXIT } from './cli-errors.ts';
 import type { CliConfig } from './cli-settings.ts';
@@ -82,4 +83,51 @@ export async function openDatabase(config: CliConfig): Promise<DatabaseSession> 
     );
   }
   return { db: client.db(config.mongoDb), close: () => client.close() };
+}
+
+export interface ChannelSession {
+  channel: ConfirmChannel;
+  names: TopologyNames;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain confirm channel on the first broker URL that answers, with the topology declared: for commands that
+ * read queues message by message (dead letters) rather than consume them.
+ */
+export async function openChannel(config: CliConfig): Promise<ChannelSession> {
+  const names = topologyNames(config.topologyPrefix);
+  const failures: string[] = [];
+  for (const url of config.amqpUrls) {
+    let connection: ChannelModel;
+    try {
+      connection = await amqplib.connect(url, { timeout: config.connectTimeoutMs });
+    } catch (err) {
+      failures.push(`${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    const channel = await connection.createConfirmChannel();
+    await declareTopology(
+      channel,
+      planTopology({
+        names,
+        delayBucketsMs: config.delayBucketsMs,
+        maxLength: config.queueMaxLength,
+        deliveryLimit: config.deliveryLimit,
+      }),
+    );
+    return {
+      channel,
+      names,
+      close: async () => {
+        await channel.close().catch(() => undefined);
+        await connection.close().catch(() => undefined);
+      },
+    };
+  }
+  throw new CliError(
+    'broker-unreachable',
+    `cannot reach the broker: ${failures.join('; ')}`,
+    EXIT.unreachable,
+  );
 }

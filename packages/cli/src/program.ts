@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, type ExitCode } from './cli-errors.ts';
 import { registerBatch } from './commands/batch.ts';
+import { registerDead } from './commands/dead.ts';
 import { registerEnqueue } from './commands/enqueue.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerTopology } from './commands/topology.ts';
 
 /** Builds the command tree; each command's action returns its exit code. */
 export function buildProgram(setExit: (code: ExitCode) => void): Command {
@@ -14,6 +17,9 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   };
   registerEnqueue(program, run);
   registerBatch(program, run);
+  registerStatus(program, run);
+  registerDead(program, run);
+  registerTopology(program, run);
   return program;
 }
 
