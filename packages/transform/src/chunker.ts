@@ -85,7 +85,7 @@ export function chunkText(text: string, options: ChunkOptions): Chunk[] {
 }
 
 /** Validates chunk options and applies the default `maxTokens`; the error names the option. */
-export function resolveChunkOptions(options: ChunkOptions): Required<ChunkOptions> {
+function resolveChunkOptions(options: ChunkOptions): Required<ChunkOptions> {
   const { targetTokens, overlapTokens } = options;
   if (!Number.isSafeInteger(targetTokens) || targetTokens < MIN_TARGET_TOKENS) {
     throw new InvalidOptionsError(

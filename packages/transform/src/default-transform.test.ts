@@ -6,8 +6,8 @@ import {
   type StoreMessage,
   StoreMessageSchema,
 } from '@tributary/contracts';
-import { pageFor, recordFor } from '../../../test/support/demo-content.ts';
 import { describe, expect, it } from 'vitest';
+import { pageFor, recordFor } from '../../../test/support/demo-content.ts';
 import type { ChunkOptions } from './chunker.ts';
 import { defaultTransform } from './default-transform.ts';
 import { MalformedContentError, UnsupportedContentTypeError } from './errors.ts';
@@ -189,21 +189,6 @@ describe('defaultTransform on text', () => {
 describe('runTransform with the default transform', () => {
   const page = pageFor(9, { paragraphs: 16 });
   const url = 'https://gazette.example/pages/9';
-
-  it('passes a 304 on as a not-modified touch, without transforming', async () => {
-    const input = record(url, '', 'text/html', { status: 304, bytes: 0, etag: '"abc"' });
-    const message = await runTransform(
-      () => {
-        throw new Error('a 304 must not reach the transform');
-      },
-      input,
-      { config: { chunking }, logger: silent },
-    );
-    expect(message).toEqual({
-      kind: 'not-modified',
-      source: { jobId: input.jobId, url, fetchedAt: input.fetchedAt },
-    });
-  });
 
   it('gives the same ids, hash and chunks for the same content, however the body travelled', async () => {
     const plain = record(url, page.html, 'text/html');

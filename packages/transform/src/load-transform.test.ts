@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TransformModuleError } from './errors.ts';
 import { loadTransform, resolveTransformSpecifier } from './load-transform.ts';
-import { TransformModuleError } from './plugin-errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tributary-plugins-'));
 const modules: Record<string, string> = {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TransformModuleError } from './errors.ts';
 import type { Transform } from './plugin.ts';
-import { TransformModuleError } from './plugin-errors.ts';
 
 export interface LoadTransformOptions {
   /** What relative paths resolve against; the process's working directory by default. */

@@ -22,8 +22,9 @@ import type { ChunkOptions } from './chunker.ts';
  * ```
  *
  * Throwing fails the record: the service retries it with backoff (`TRANSFORM_MAX_ATTEMPTS`), then dead-letters
- * it with the error's message. An error with `retryable: false` is dead-lettered at once; its `reason` (a short
- * kebab-case code) becomes the dead letter's `x-error-reason` and the errors metric's label.
+ * it with the error's message. The service reads a thrown error the way it reads its own: an error with
+ * `retryable: false` is dead-lettered at once; one with `retryAfterMs` waits at least that long before its next
+ * attempt; its `reason` (short, kebab-case) becomes the dead letter's `x-error-reason` and the errors metric's label.
  */
 export type Transform = (
   record: RawRecord,
@@ -84,11 +85,6 @@ export interface TransformLogger {
 }
 
 export type TransformLogMethod = (objectOrMessage: object | string, message?: string) => void;
-
-/** The chunking the service uses when not configured otherwise: 512-token chunks, up to 640 to end well, 64 overlap. */
-export const DEFAULT_TRANSFORM_CONFIG: TransformConfig = {
-  chunking: { targetTokens: 512, maxTokens: 640, overlapTokens: 64 },
-};
 
 /** Types a transform without ceremony: `export default defineTransform((record, ctx) => ...)`. */
 export function defineTransform(transform: Transform): Transform {

@@ -1,7 +1,7 @@
 import { contentHash, documentIdFor, type RawRecord, StoreMessageSchema } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
+import { CorruptBodyError, InvalidTransformResultError } from './errors.ts';
 import { defineTransform, type Transform, type TransformContext, type TransformLogger } from './plugin.ts';
-import { CorruptBodyError, InvalidTransformResultError } from './plugin-errors.ts';
 import { runTransform } from './run-transform.ts';
 import { countTokens } from './tokenizer.ts';
 

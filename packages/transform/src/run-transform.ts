@@ -1,8 +1,8 @@
 import { contentHash, type RawRecord, type StoreMessage, unpackBody } from '@tributary/contracts';
 import { decodeBody } from './body-text.ts';
+import { CorruptBodyError } from './errors.ts';
 import type { Transform, TransformConfig, TransformContext, TransformLogger } from './plugin.ts';
-import { CorruptBodyError } from './plugin-errors.ts';
-import { documentsMessage, isNotModified, notModifiedMessage } from './store-message.ts';
+import { documentsMessage } from './store-message.ts';
 import { parseTransformResult } from './transform-result.ts';
 
 export interface RunTransformOptions {
@@ -15,9 +15,10 @@ export interface RunTransformOptions {
 }
 
 /**
- * One record through a transform, as the service runs it: a 304 becomes a not-modified touch without calling
- * the transform; any other record's body is unpacked and hashed, the transform runs, its result is checked
- * (`parseTransformResult`) and assembled into the source's Documents (`documentsMessage`).
+ * One record through a transform, as the service runs it: the record's body is unpacked and hashed, the transform
+ * runs, its result is checked (`parseTransformResult`) and assembled into the source's Documents
+ * (`documentsMessage`). A 304 (not modified) has no body to transform and never comes here: the service passes
+ * it on as a touch (`notModifiedMessage`).
  *
  * `contentHash` is the SHA-256 of the body bytes as the upstream sent them (after undoing the RawRecord's base64
  * and gzip, which depend on the fetcher's settings, not on the content): the same content gives the same hash,
@@ -28,7 +29,6 @@ export async function runTransform(
   record: RawRecord,
   options: RunTransformOptions,
 ): Promise<StoreMessage> {
-  if (isNotModified(record)) return notModifiedMessage(record);
   let body: Buffer;
   try {
     body = unpackBody(record);

@@ -9,12 +9,10 @@ export interface DocumentsMessageOptions {
   readonly transformedAt: string;
 }
 
-/** A record that answered 304: nothing changed, nothing to transform. */
-export function isNotModified(record: Pick<RawRecord, 'status'>): boolean {
-  return record.status === 304;
-}
-
-/** The touch a 304 record becomes: the writer notes the source was seen, and writes no documents. */
+/**
+ * The touch a 304 (not modified) record becomes instead of being transformed: nothing changed, so the writer
+ * notes the source was seen and writes no documents.
+ */
 export function notModifiedMessage(record: RawRecord): StoreMessage {
   return {
     kind: 'not-modified',

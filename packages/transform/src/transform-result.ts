@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { InvalidTransformResultError } from './errors.ts';
 import type { TransformResult } from './plugin.ts';
-import { InvalidTransformResultError } from './plugin-errors.ts';
 
 const Meta = z.record(z.string(), z.unknown());
 

@@ -1,21 +1,29 @@
 /**
  * The transformer's own errors. Each says why (`reason`, a metrics label and the dead letter's `x-error-reason`)
- * and whether a retry can help (`retryable`), which is how the consumer classifies them.
+ * and whether a retry can help (`retryable`, and `retryAfterMs` where the error knows how long to wait), which is
+ * how the consumer classifies them. A record handed back untried because the worker is stopping is not one of
+ * them: that is messaging's `ShuttingDownError`, which the consumer defers without spending an attempt.
  */
 
-/** A transform failed in the transform thread; its class, reason and retryability travel here as data. */
+/**
+ * A transform failed in the transform thread; its class name, reason, retryability and `retryAfterMs` travel here
+ * as data.
+ */
 export class TransformFailedError extends Error {
   readonly reason: string;
   readonly retryable: boolean;
+  /** For retryable errors: the least time to wait before the next attempt, when the thrower said. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    options: { name: string; reason: string; retryable: boolean; stack?: string },
+    options: { name: string; reason: string; retryable: boolean; retryAfterMs?: number; stack?: string },
   ) {
     super(message);
     this.name = options.name;
     this.reason = options.reason;
     this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
     if (options.stack !== undefined) this.stack = options.stack;
   }
 }
@@ -39,16 +47,5 @@ export class TransformThreadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TransformThreadError';
-  }
-}
-
-/** The transform runner is closed; the record was not run and goes back to the queue. */
-export class TransformRunnerClosedError extends Error {
-  readonly reason = 'shutting-down';
-  readonly retryable = true;
-
-  constructor() {
-    super('the transform runner is closed');
-    this.name = 'TransformRunnerClosedError';
   }
 }

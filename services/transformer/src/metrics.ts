@@ -19,7 +19,7 @@ export class TransformMetrics {
     });
     this.records = new Counter({
       name: 'tributary_transform_records_total',
-      help: 'Raw records handled, by outcome: transformed, not-modified (a touch) or failed (an attempt)',
+      help: 'Raw records handled, by outcome: transformed, not-modified (a touch), failed (an attempt) or deferred (handed back untried while the worker stops)',
       labelNames: ['outcome'],
       registers,
     });

@@ -88,10 +88,4 @@ describe.each(transforms)('transform conformance: $name', ({ transform }) => {
     });
     expect(frozen).toEqual(input);
   });
-
-  it('never sees a 304: it passes on as a not-modified touch', async () => {
-    const notModified = { ...(inputs[0] as RawRecord), status: 304, body: '', bytes: 0 };
-    const message = await runTransform(transform, notModified, { config, logger: silent });
-    expect(message.kind).toBe('not-modified');
-  });
 });

@@ -46,10 +46,24 @@ describe('errors across the thread boundary', () => {
       reason: 'transform-error',
       retryable: true,
     },
-  ])('$name', ({ error, reason, retryable }) => {
+    {
+      name: 'a plugin’s retryAfterMs is kept, so its next attempt waits at least that long',
+      error: Object.assign(new Error('rate limited'), { reason: 'upstream-busy', retryAfterMs: 30_000 }),
+      reason: 'upstream-busy',
+      retryable: true,
+      retryAfterMs: 30_000,
+    },
+    {
+      name: 'a retryAfterMs that is no finite, non-negative number is dropped',
+      error: Object.assign(new Error('odd'), { retryAfterMs: Number.POSITIVE_INFINITY }),
+      reason: 'transform-error',
+      retryable: true,
+    },
+  ])('$name', ({ error, reason, retryable, retryAfterMs }) => {
     const result = roundTrip(error);
     expect(result.reason).toBe(reason);
     expect(result.retryable).toBe(retryable);
+    expect(result.retryAfterMs).toBe(retryAfterMs);
     expect(result.message).toBe(error instanceof Error ? error.message : String(error));
   });
 });

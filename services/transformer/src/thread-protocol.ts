@@ -4,7 +4,8 @@ import { TransformFailedError } from './errors.ts';
 
 /**
  * The messages between a worker's main thread (the broker connection, `TransformRunner`) and its transform
- * thread (`transform-thread.ts`). Errors cross as data: their name, message, reason and retryability.
+ * thread (`transform-thread.ts`). Errors cross as data: their name, message, `reason`, `retryable` and
+ * `retryAfterMs`.
  */
 
 /** What the transform thread is started with (its `workerData`). */
@@ -30,6 +31,7 @@ export interface SerializedError {
   readonly message: string;
   readonly reason?: string;
   readonly retryable?: boolean;
+  readonly retryAfterMs?: number;
   readonly stack?: string;
 }
 
@@ -37,15 +39,23 @@ export interface SerializedError {
 export const DEFAULT_FAILURE_REASON = 'transform-error';
 const REASON = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
-/** An error as data, for `postMessage`: a thrown non-Error becomes its string. */
+/**
+ * An error as data, for `postMessage`: a thrown non-Error becomes its string; `reason`, `retryable` and
+ * `retryAfterMs` (a finite, non-negative number of milliseconds) are kept when they have their types.
+ */
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const { reason, retryable } = error as { reason?: unknown; retryable?: unknown };
+  const { reason, retryable, retryAfterMs } = error as {
+    reason?: unknown;
+    retryable?: unknown;
+    retryAfterMs?: unknown;
+  };
   return {
     name: error.name,
     message: error.message,
     ...(typeof reason === 'string' ? { reason } : {}),
     ...(typeof retryable === 'boolean' ? { retryable } : {}),
+    ...(isDelayMs(retryAfterMs) ? { retryAfterMs } : {}),
     ...(error.stack === undefined ? {} : { stack: error.stack }),
   };
 }
@@ -53,13 +63,14 @@ export function serializeError(error: unknown): SerializedError {
 /**
  * The error the consumer sees for a failure in the thread: same message and class name; `reason` kept when it is
  * a short kebab-case code (it becomes a metrics label) and `transform-error` otherwise; retryable unless the
- * error said it is not.
+ * error said it is not; its `retryAfterMs` kept.
  */
 export function deserializeError(error: SerializedError): TransformFailedError {
   return new TransformFailedError(error.message, {
     name: error.name,
     reason: error.reason !== undefined && REASON.test(error.reason) ? error.reason : DEFAULT_FAILURE_REASON,
     retryable: error.retryable ?? true,
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     ...(error.stack === undefined ? {} : { stack: error.stack }),
   });
 }
@@ -68,4 +79,8 @@ export function isFromThread(value: unknown): value is FromThread {
   return (
     typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
   );
+}
+
+function isDelayMs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }

@@ -1,6 +1,6 @@
 import type { RawRecord, StoreMessage } from '@tributary/contracts';
-import type { Delivery, Handler } from '@tributary/messaging';
-import { contentKind, isNotModified, notModifiedMessage } from '@tributary/transform';
+import { type Delivery, type Handler, ShuttingDownError } from '@tributary/messaging';
+import { contentKind, notModifiedMessage } from '@tributary/transform';
 import type { TransformMetrics } from './metrics.ts';
 import { DEFAULT_FAILURE_REASON } from './thread-protocol.ts';
 import type { TransformOutput } from './transform-runner.ts';
@@ -13,17 +13,21 @@ export interface TransformHandlerParts {
   metrics: TransformMetrics;
 }
 
+/** The status of a record whose source has not changed since the validators the job carried. */
+const NOT_MODIFIED = 304;
+
 /**
- * The transformer's handler of `transform.raw`: a 304 passes on as a not-modified touch; any other record is
- * transformed and its Documents are published to `store.docs`, all in one message, before the record is acked.
- * A transform that throws fails the attempt: the consumer retries it or dead-letters it by the error's
- * `retryable` and `reason`.
+ * The transformer's handler of `transform.raw`: a 304 passes on as a not-modified touch, here, without waiting
+ * for the transform thread (a transform never sees one); any other record is transformed and its Documents are
+ * published to `store.docs`, all in one message, before the record is acked. A transform that throws fails the
+ * attempt: the consumer retries it or dead-letters it by the error's `retryable` and `reason`. A record the
+ * runner hands back because the worker is stopping (`ShuttingDownError`) is deferred and spends no attempt.
  */
 export function createTransformHandler(parts: TransformHandlerParts): Handler<RawRecord> {
   const { metrics } = parts;
   return async (record, delivery) => {
     metrics.received.inc();
-    if (isNotModified(record)) {
+    if (record.status === NOT_MODIFIED) {
       await parts.publish(notModifiedMessage(record), record, delivery);
       metrics.records.inc({ outcome: 'not-modified' });
       return undefined;
@@ -32,8 +36,13 @@ export function createTransformHandler(parts: TransformHandlerParts): Handler<Ra
     try {
       output = await parts.run(record);
     } catch (error) {
-      metrics.records.inc({ outcome: 'failed' });
-      metrics.errors.inc({ reason: reasonOf(error) });
+      const reason = reasonOf(error);
+      if (reason === ShuttingDownError.REASON) {
+        metrics.records.inc({ outcome: 'deferred' });
+      } else {
+        metrics.records.inc({ outcome: 'failed' });
+        metrics.errors.inc({ reason });
+      }
       throw error;
     }
     metrics.duration.observe({ kind: kindLabel(record.contentType) }, output.durationMs / 1_000);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RawRecord } from '@tributary/contracts';
 import { createLogger } from '@tributary/core';
+import { decideAfterFailure, ShuttingDownError } from '@tributary/messaging';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TransformRunnerClosedError, TransformThreadError, TransformTimeoutError } from './errors.ts';
+import { TransformThreadError, TransformTimeoutError } from './errors.ts';
 import { TransformRunner, type TransformRunnerOptions } from './transform-runner.ts';
 
 // A plugin that does what a record's meta says, in the real transform thread.
@@ -165,16 +166,33 @@ describe('TransformRunner', () => {
     expect(runner.state).toBe('stopped');
   });
 
-  it('refuses records once closed, and fails those still waiting', async () => {
+  it('hands back the records it holds when closed, and refuses new ones, as shutting down', async () => {
     const { runner } = startRunner();
     await runner.start();
     const running = expect(runner.run(record('running', { burnMs: 300 }))).rejects.toBeInstanceOf(
-      TransformRunnerClosedError,
+      ShuttingDownError,
     );
-    const waiting = expect(runner.run(record('waiting'))).rejects.toBeInstanceOf(TransformRunnerClosedError);
+    const waiting = expect(runner.run(record('waiting'))).rejects.toBeInstanceOf(ShuttingDownError);
     await runner.close();
     await running;
     await waiting;
-    await expect(runner.run(record('late'))).rejects.toBeInstanceOf(TransformRunnerClosedError);
+    await expect(runner.run(record('late'))).rejects.toMatchObject({
+      name: 'ShuttingDownError',
+      reason: 'shutting-down',
+      retryable: true,
+    });
+  });
+
+  it('hands records back in a shape the consumer defers without spending an attempt', async () => {
+    const { runner } = startRunner();
+    await runner.start();
+    await runner.close();
+    const refused = await runner.run(record('late')).catch((error: unknown) => error);
+    const policy = { maxAttempts: 3, backoff: { baseMs: 1_000, maxMs: 60_000 } };
+    expect(decideAfterFailure(refused, 3, policy)).toEqual({
+      kind: 'defer',
+      reason: 'shutting-down',
+      delayMs: 0,
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { RawRecord, StoreMessage } from '@tributary/contracts';
 import type { Logger } from '@tributary/core';
-import { TransformRunnerClosedError, TransformThreadError, TransformTimeoutError } from './errors.ts';
+import { ShuttingDownError } from '@tributary/messaging';
+import { TransformThreadError, TransformTimeoutError } from './errors.ts';
 import {
   deserializeError,
   type FromThread,
@@ -26,8 +27,6 @@ export interface TransformRunnerOptions {
    * and the worker should stop, so that the primary's restart policy takes over.
    */
   readonly onFatal?: (error: Error) => void;
-  /** The thread's entry module; `transform-thread.ts` beside this file. */
-  readonly threadUrl?: URL;
 }
 
 export interface TransformOutput {
@@ -79,11 +78,6 @@ export class TransformRunner {
     return this.#state;
   }
 
-  /** Records waiting or running. */
-  get pending(): number {
-    return this.#queue.length + (this.#current === undefined ? 0 : 1);
-  }
-
   /** Starts the thread and waits until its transform is loaded; rejects with the reason it could not. */
   async start(): Promise<void> {
     if (this.#state !== 'idle') return;
@@ -98,22 +92,28 @@ export class TransformRunner {
     this.#pump();
   }
 
-  /** The StoreMessage for `record`, from the transform thread. */
+  /**
+   * The StoreMessage for `record`, from the transform thread. Once the runner is closing it refuses the record
+   * with `ShuttingDownError`: the record is handed back untried, and no attempt is spent on it.
+   */
   run(record: RawRecord): Promise<TransformOutput> {
-    if (this.#state !== 'running') return Promise.reject(new TransformRunnerClosedError());
+    if (this.#state !== 'running') return Promise.reject(runnerClosed());
     const { promise, resolve, reject } = Promise.withResolvers<TransformOutput>();
     this.#queue.push({ id: this.#nextId++, record, resolve, reject, settled: false });
     this.#pump();
     return promise;
   }
 
-  /** Fails what is still queued (it goes back to the broker), lets nothing new in, and ends the thread. */
+  /**
+   * Hands back what is still queued or running (`ShuttingDownError`: it goes back to the broker without spending
+   * an attempt), lets nothing new in, and ends the thread.
+   */
   async close(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return;
     this.#state = 'stopping';
-    for (const task of this.#queue.splice(0)) task.reject(new TransformRunnerClosedError());
+    for (const task of this.#queue.splice(0)) task.reject(runnerClosed());
     const current = this.#current;
-    if (current !== undefined) this.#settle(current, { error: new TransformRunnerClosedError() });
+    if (current !== undefined) this.#settle(current, { error: runnerClosed() });
     this.#current = undefined;
     const thread = this.#thread;
     this.#thread = undefined;
@@ -126,7 +126,7 @@ export class TransformRunner {
 
   #spawn(): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const thread = new Worker(this.#options.threadUrl ?? THREAD_URL, {
+    const thread = new Worker(THREAD_URL, {
       workerData: this.#options.setup,
       name: 'transform',
       ...(this.#options.maxHeapMb === undefined
@@ -248,4 +248,8 @@ export class TransformRunner {
     if ('output' in result) task.resolve(result.output);
     else task.reject(result.error);
   }
+}
+
+function runnerClosed(): ShuttingDownError {
+  return new ShuttingDownError('the transform runner is closed; the record was handed back untransformed');
 }

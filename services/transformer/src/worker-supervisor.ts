@@ -13,7 +13,6 @@ export interface WorkerSupervisorOptions {
   readonly stopTimeoutMs: number;
   /** Extra environment for every worker, over the primary's own. */
   readonly env?: Record<string, string>;
-  readonly now?: () => number;
 }
 
 type SupervisorState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -37,14 +36,12 @@ interface Slot {
 export class WorkerSupervisor {
   readonly #options: WorkerSupervisorOptions;
   readonly #slots: Slot[];
-  readonly #now: () => number;
   #state: SupervisorState = 'idle';
   #metrics: SupervisorMetrics | undefined;
   readonly #exited = new Set<() => void>();
 
   constructor(options: WorkerSupervisorOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
     this.#slots = Array.from({ length: options.workers }, (_, index) => ({
       index,
       worker: undefined,
@@ -74,7 +71,7 @@ export class WorkerSupervisor {
   }
 
   get crashLooping(): boolean {
-    const now = this.#now();
+    const now = Date.now();
     return this.#slots.some((slot) => inCrashLoop(slot.exits, now, this.#options.policy));
   }
 
@@ -92,7 +89,7 @@ export class WorkerSupervisor {
     const total = this.#slots.length;
     const ready = this.workersReady;
     const pids = this.pids.map((pid) => pid ?? '-').join(',');
-    const now = this.#now();
+    const now = Date.now();
     const looping = this.#slots.filter((slot) => inCrashLoop(slot.exits, now, this.#options.policy));
     if (this.#state !== 'running') return { ready: false, detail: this.#state };
     if (looping.length > 0) {
@@ -165,7 +162,7 @@ export class WorkerSupervisor {
       for (const notify of this.#exited) notify();
       return;
     }
-    const plan = planRestart(slot.exits, this.#now(), policy);
+    const plan = planRestart(slot.exits, Date.now(), policy);
     slot.exits = plan.recentExits;
     slot.detail = `restarting in ${plan.delayMs} ms`;
     this.#metrics?.workerRestarts.inc();

@@ -1,8 +1,11 @@
-import type { RawRecord } from '@tributary/contracts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HEADERS, type RawRecord } from '@tributary/contracts';
 import { waitFor } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageFor } from '../../../services/demo-api/src/content.ts';
-import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
+import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
 import {
   collector,
   killAll,
@@ -136,6 +139,57 @@ describe('transformer workers', () => {
       what: `every record's output (have ${docs.all.length})`,
     });
     expect(docs.all.map((m) => m.body.source.jobId).sort()).toEqual(records.map((r) => r.jobId).sort());
+  });
+
+  it('hands back the records a stopping worker had not transformed without spending their attempts', async () => {
+    broker = await useBroker();
+    const amqpUrl = broker.amqpUrl;
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-transformer-'));
+    const broken = join(dir, 'module-broken');
+    try {
+      service = await startTransformer(amqpUrl, {
+        TRANSFORM_MODULE: SCRIPTED,
+        TRANSFORM_WORKERS: '1',
+        TRANSFORM_PREFETCH: '3',
+        SCRIPTED_TRANSFORM_BROKEN_WHILE: broken,
+      });
+      await service.waitUntilReady(1);
+      // From now on the module does not load: once the worker's thread dies, it cannot be replaced, and the
+      // worker stops with two records waiting for the thread.
+      writeFileSync(broken, '');
+      const crashing = rawRecordFor('http://demo.test/pages/99', pageFor(99).html, 'text/html', {
+        meta: { script: { burnMs: 500, crash: true } },
+      });
+      const held = slowPages(2, 0);
+      await publishRecords(amqpUrl, [crashing, ...held]);
+
+      const s = service;
+      await waitFor(
+        () => s.logs().some((line) => line.msg === 'a replacement transform thread could not start'),
+        { timeoutMs: 20_000, what: `the worker to lose its thread for good (${s.tail()})` },
+      );
+      // Back in transform.raw through the delay queues; no worker takes them while the module does not load.
+      await waitFor(async () => (await countMessages(amqpUrl, 'transform.raw')) === 3, {
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        what: `the three records back in transform.raw (${s.tail()})`,
+      });
+      await s.stop();
+      const back = new Map(
+        (await takeAll<RawRecord>(amqpUrl, 'transform.raw')).map((m) => [m.body.jobId, m.headers]),
+      );
+      // The record whose transform killed the thread spent an attempt (it may have come back in time to be
+      // handed back as well, which spends none); those only waiting for the thread spent none.
+      expect(back.get(crashing.jobId)?.[HEADERS.attempt]).toBe(2);
+      for (const record of held) {
+        const headers = back.get(record.jobId);
+        expect(headers).toMatchObject({ [HEADERS.attempt]: 1, [HEADERS.retryReason]: 'shutting-down' });
+        expect(headers?.[HEADERS.deferrals]).toBeGreaterThanOrEqual(1);
+      }
+      expect(await countMessages(amqpUrl, 'transform.dead')).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('calls a worker that keeps dying a crash loop: logs it as an error and fails /readyz, then recovers', async () => {
