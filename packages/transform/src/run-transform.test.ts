@@ -86,6 +86,13 @@ describe('runTransform', () => {
     });
   });
 
+  it('carries the batch of the job to the source of the StoreMessage, and none when the job had none', async () => {
+    const batched = await run(() => ({ chunks: [{ text: 'x' }] }), { ...input, batch: 'b-7' });
+    expect(batched.source).toMatchObject({ jobId: 'job-1', batch: 'b-7' });
+    const plain = await run(() => ({ chunks: [{ text: 'x' }] }));
+    expect(plain.source).not.toHaveProperty('batch');
+  });
+
   it("layers meta: the job's, then the result's, then the chunk's, as JSON carries it", async () => {
     const message = await run(() => ({
       meta: { tier: 'result', lang: 'en', when: new Date('2026-01-01T00:00:00Z'), dropped: undefined },

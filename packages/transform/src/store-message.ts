@@ -16,13 +16,18 @@ export interface DocumentsMessageOptions {
 export function notModifiedMessage(record: RawRecord): StoreMessage {
   return {
     kind: 'not-modified',
-    source: { jobId: record.jobId, url: record.url, fetchedAt: record.fetchedAt },
+    source: {
+      jobId: record.jobId,
+      url: record.url,
+      fetchedAt: record.fetchedAt,
+      ...(record.batch === undefined ? {} : { batch: record.batch }),
+    },
   };
 }
 
 /**
  * The Documents of one source, from a transform's (validated) result, in one message
- * (docs/architecture.md §2.4): chunk `i` of
+ * (docs/architecture.md §2.4), with the batch of its job: chunk `i` of
  * `n` gets `_id = documentIdFor(jobId, i)`, `chunkIndex = i`, `chunkCount = n`; every Document gets the source's
  * content hash, URL, fetch time and the transform time. `meta` is the job's `meta`, then the result's, then the
  * chunk's (later keys win), as JSON would carry it; absent when empty. `tokenCount` is the chunk's, or its
@@ -64,6 +69,7 @@ export function documentsMessage(
       contentHash: options.contentHash,
       chunkCount,
       fetchedAt: record.fetchedAt,
+      ...(record.batch === undefined ? {} : { batch: record.batch }),
     },
     documents,
   };

@@ -83,6 +83,24 @@ describe('transform handler', () => {
     expect(await count(registry, 'tributary_transform_records_total', { outcome: 'not-modified' })).toBe(1);
   });
 
+  it("keeps the job's batch on a not-modified touch, so the batch learns the job ended unchanged", async () => {
+    const { handle, published } = handlerWith(() => {
+      throw new Error('a 304 reached the transform');
+    });
+    await handle({ ...notModified, batch: 'b-1' }, delivery);
+    expect(published).toEqual([
+      {
+        kind: 'not-modified',
+        source: {
+          jobId: notModified.jobId,
+          url: notModified.url,
+          fetchedAt: notModified.fetchedAt,
+          batch: 'b-1',
+        },
+      },
+    ]);
+  });
+
   it('publishes what the transform made and counts the record as transformed', async () => {
     const { handle, published, registry } = handlerWith(async () => ({
       message: documents,
