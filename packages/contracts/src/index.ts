@@ -6,6 +6,7 @@ export {
   type JobOutcome,
 } from './batch-records.ts';
 export { type PackedBody, packBody, unpackBody } from './body-codec.ts';
+export { deadLetterJob, deadLetterReason, deadLetterStage } from './dead-letters.ts';
 export { contentHash, documentIdFor, jobIdFor, normaliseUrl } from './ids.ts';
 export {
   batchDeadLettersQueue,

@@ -1,4 +1,4 @@
-import { HEADERS, type Stage } from '@tributary/contracts';
+import { deadLetterReason, HEADERS, type Stage } from '@tributary/contracts';
 
 /** What a person needs to know of one dead letter. */
 export interface DeadLetterView {
@@ -14,15 +14,7 @@ export interface DeadLetterView {
   body: unknown;
 }
 
-interface DeathEntry {
-  reason?: unknown;
-}
-
-/**
- * Reads a dead letter. A stage's consumer sets the reason and message headers; a message the broker
- * dead-lettered itself (a consumer that kept crashing on it) carries only `x-death`, whose reason becomes
- * `delivery-limit` (or the broker's own word).
- */
+/** Reads a dead letter: what it is about, and why it died (`deadLetterReason`). */
 export function viewDeadLetter(
   stage: Stage,
   content: Buffer,
@@ -36,13 +28,10 @@ export function viewDeadLetter(
   } catch {
     body = content.toString('utf8');
   }
-  const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as DeathEntry[]) : [];
-  const brokerReason =
-    typeof deaths[0]?.reason === 'string' ? deaths[0].reason.replaceAll('_', '-') : undefined;
-  const reason = stringHeader(headers[HEADERS.errorReason]) ?? brokerReason ?? 'unknown';
+  const reason = deadLetterReason(headers);
   const message =
     stringHeader(headers[HEADERS.errorMessage]) ??
-    (brokerReason ? `dead-lettered by the broker (${brokerReason})` : '');
+    (headers['x-death'] !== undefined ? `dead-lettered by the broker (${reason})` : '');
   const attempt = Number(headers[HEADERS.attempt] ?? 1);
   const timestamp = typeof properties.timestamp === 'number' ? properties.timestamp : undefined;
   return {
