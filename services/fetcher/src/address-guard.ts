@@ -40,10 +40,6 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   return undefined;
 }
 
-export function isPublicAddress(address: string): boolean {
-  return addressRange(address) === 'unicast';
-}
-
 export interface ResolvedAddress {
   address: string;
   family: number;

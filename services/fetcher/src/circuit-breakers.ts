@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
+import { CircuitOpenError } from './errors.ts';
 
 /**
  * One opossum circuit breaker per host, created on first use and kept for the most recently used `maxHosts`
@@ -20,28 +21,16 @@ export interface CircuitBreakersOptions {
   rollingWindowMs: number;
   maxHosts: number;
   onTransition?: (host: string, to: BreakerState) => void;
-  now?: () => number;
 }
 
-/** The breaker is open (or its one half-open probe is out): the host is not called. */
-export class CircuitOpenError extends Error {
-  readonly reason = 'circuit-open';
-  /** Time until the breaker lets a probe through. */
-  readonly retryInMs: number;
-
-  constructor(host: string, retryInMs: number) {
-    super(`circuit for ${host} is open; next probe in ${retryInMs} ms`);
-    this.name = 'CircuitOpenError';
-    this.retryInMs = retryInMs;
-  }
-}
-
-/** Carries a result the breaker must count as a failure through opossum's rejection path. */
-class CountedFailure<T> extends Error {
+/**
+ * Not an error: a result the breaker must count as a failure, carried through opossum's rejection path and
+ * returned by `call` as the result it is.
+ */
+class CountedFailure<T> {
   readonly result: T;
 
   constructor(result: T) {
-    super('counted failure');
     this.result = result;
   }
 }
@@ -54,12 +43,11 @@ interface HostBreaker {
 }
 
 export class CircuitBreakers {
-  readonly #options: Required<Omit<CircuitBreakersOptions, 'onTransition'>> &
-    Pick<CircuitBreakersOptions, 'onTransition'>;
+  readonly #options: CircuitBreakersOptions;
   readonly #breakers: LRUCache<string, HostBreaker>;
 
   constructor(options: CircuitBreakersOptions) {
-    this.#options = { now: Date.now, ...options };
+    this.#options = options;
     this.#breakers = new LRUCache<string, HostBreaker>({
       max: options.maxHosts,
       dispose: (entry) => entry.breaker.shutdown(),
@@ -81,25 +69,20 @@ export class CircuitBreakers {
     } catch (err) {
       if (err instanceof CountedFailure) return err.result as T;
       if ((err as { code?: unknown }).code === 'EOPENBREAKER') {
-        throw new CircuitOpenError(host, this.retryInMs(host));
+        throw new CircuitOpenError(host, this.retryAfterMs(host));
       }
       throw err;
     }
   }
 
-  state(host: string): BreakerState {
-    const entry = this.#breakers.peek(host);
-    return entry === undefined ? 'closed' : stateOf(entry.breaker);
-  }
-
   /** Time until an open breaker lets a probe through; for a half-open one whose probe is out, a full reset. */
-  retryInMs(host: string): number {
+  retryAfterMs(host: string): number {
     const entry = this.#breakers.peek(host);
     if (entry === undefined) return 0;
     const state = stateOf(entry.breaker);
     if (state === 'closed') return 0;
     if (state === 'half-open') return this.#options.resetTimeoutMs;
-    return Math.max(0, entry.openedAt + this.#options.resetTimeoutMs - this.#options.now());
+    return Math.max(0, entry.openedAt + this.#options.resetTimeoutMs - Date.now());
   }
 
   /** Whether a call now would be refused without reaching the host. */
@@ -135,7 +118,7 @@ export class CircuitBreakers {
     });
     const created: HostBreaker = { breaker, openedAt: 0 };
     breaker.on('open', () => {
-      created.openedAt = this.#options.now();
+      created.openedAt = Date.now();
       onTransition?.(host, 'open');
     });
     breaker.on('halfOpen', () => onTransition?.(host, 'half-open'));

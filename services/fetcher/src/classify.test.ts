@@ -1,5 +1,13 @@
+import { errors as undiciErrors } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { classify, type Observation, statusClass, type Verdict } from './classify.ts';
+import { classify, type Observation, observeError, statusClass, type Verdict } from './classify.ts';
+import {
+  BlockedAddressError,
+  BodyTooLargeError,
+  CorruptedResponseError,
+  InvalidUrlError,
+  TooManyRedirectsError,
+} from './errors.ts';
 
 const backoff = { baseMs: 1_000, maxMs: 60_000 };
 /** With random() = 0.5 the full-jitter backoff of attempt n is half its ceiling: 500, 1000, 2000, ... ms. */
@@ -11,9 +19,16 @@ const response = (status: number, retryAfterMs?: number): Observation => ({
   retryAfterMs,
 });
 const error = (code: string | undefined): Observation => ({ kind: 'error', code });
-const retry = (reason: string, delayMs: number, breakerFailure: boolean, hostPauseMs?: number): Verdict =>
-  ({ kind: 'retry', reason, delayMs, breakerFailure, hostPauseMs }) as Verdict;
-const dead = (reason: string): Verdict => ({ kind: 'dead', reason }) as Verdict;
+/** One of the fetcher's own errors, as the handler observes it. */
+const failure = (err: Error): Observation => observeError(err);
+const retry = (reason: string, delayMs: number, breakerFailure: boolean, hostPauseMs?: number): Verdict => ({
+  kind: 'retry',
+  reason,
+  delayMs,
+  breakerFailure,
+  hostPauseMs,
+});
+const dead = (reason: string): Verdict => ({ kind: 'dead', reason });
 const done: Verdict = { kind: 'done' };
 
 // [what, observation, attempt, verdict]
@@ -54,20 +69,36 @@ const TABLE: [string, Observation, number, Verdict][] = [
   ['DNS failure', error('ENOTFOUND'), 1, retry('network-error', 500, true)],
   ['an unknown error code', error('E_SOMETHING_NEW'), 1, retry('network-error', 500, true)],
   ['an error without a code', error(undefined), 1, retry('network-error', 500, true)],
-  ['truncated body', error('corrupted-response'), 1, retry('corrupted-response', 500, false)],
+  [
+    'truncated body',
+    failure(new CorruptedResponseError('the body ended early')),
+    1,
+    retry('corrupted-response', 500, false),
+  ],
+  [
+    'declared JSON that does not parse',
+    failure(new CorruptedResponseError('not valid JSON')),
+    3,
+    retry('corrupted-response', 2_000, false),
+  ],
   [
     'content-length mismatch',
     error('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'),
     1,
     retry('corrupted-response', 500, false),
   ],
-  ['blocked address', error('blocked-address'), 1, dead('blocked-address')],
-  ['invalid URL', error('invalid-url'), 1, dead('invalid-url')],
+  [
+    'blocked address',
+    failure(new BlockedAddressError('a.example:80', '10.0.0.1', 'private')),
+    1,
+    dead('blocked-address'),
+  ],
+  ['invalid URL', failure(new InvalidUrlError('ftp://a.example/', 'not http')), 1, dead('invalid-url')],
   ['invalid URL from node', error('ERR_INVALID_URL'), 1, dead('invalid-url')],
-  ['body too large', error('body-too-large'), 1, dead('body-too-large')],
+  ['body too large', failure(new BodyTooLargeError(100, 200)), 1, dead('body-too-large')],
   ['body above undici maxResponseSize', error('UND_ERR_RES_EXCEEDED_MAX_SIZE'), 1, dead('body-too-large')],
   ['a request undici refuses as given', error('UND_ERR_INVALID_ARG'), 1, dead('invalid-request')],
-  ['too many redirects', error('too-many-redirects'), 1, dead('too-many-redirects')],
+  ['too many redirects', failure(new TooManyRedirectsError(5)), 1, dead('too-many-redirects')],
   ['backoff capped at maxMs', response(500), 20, retry('upstream-5xx', 30_000, true)],
 ];
 
@@ -88,6 +119,35 @@ describe('classify', () => {
       const verdict = classify(response(429, 5_000), { attempt: 1 + (i % 5), backoff });
       expect(verdict.kind === 'retry' && verdict.delayMs).toBeGreaterThanOrEqual(5_000);
     }
+  });
+});
+
+describe('observeError', () => {
+  it.each([
+    [
+      "one of the fetcher's own errors, by its reason",
+      new BodyTooLargeError(100),
+      { kind: 'failure', reason: 'body-too-large', retryable: false },
+    ],
+    [
+      "undici's error, by its code",
+      new undiciErrors.HeadersTimeoutError(),
+      { kind: 'error', code: 'UND_ERR_HEADERS_TIMEOUT' },
+    ],
+    [
+      'a socket error',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      { kind: 'error', code: 'ECONNREFUSED' },
+    ],
+    [
+      'a wrapper without a code, by its cause',
+      new Error('request failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }),
+      { kind: 'error', code: 'ECONNRESET' },
+    ],
+    ['an error that says nothing', new Error('something'), { kind: 'error', code: undefined }],
+    ['something thrown that is not an error', 'a string', { kind: 'error', code: undefined }],
+  ])('reads %s', (_what, err, observation) => {
+    expect(observeError(err)).toEqual(observation);
   });
 });
 

@@ -1,53 +1,38 @@
-import { type BackoffPolicy, backoffDelayMs } from '@tributary/messaging';
+import { type BackoffPolicy, backoffDelayMs } from '@tributary/core';
 
 /**
- * What one fetch attempt means for its job (docs/architecture.md §5.2), as data: a response status or an
- * error code in, `done | retry(delay, reason) | dead(reason)` out. Pure; the table-driven test in
- * classify.test.ts is the specification.
+ * What one fetch attempt means for its job (docs/architecture.md §5.2), as data: a response status, one of the
+ * fetcher's own errors or a library's error code in, `done | retry(delay, reason) | dead(reason)` out. Pure;
+ * the table-driven test in classify.test.ts is the specification.
  */
 
-/** What an attempt ended with: a response (after redirects, body read), or an error and its code. */
+/** What an attempt ended with: a response (after redirects, body read), or an error read by its shape. */
 export type Observation =
   | { kind: 'response'; status: number; retryAfterMs?: number | undefined }
+  /** One of the fetcher's own errors (errors.ts): it says its reason and whether another attempt can help. */
+  | { kind: 'failure'; reason: string; retryable: boolean }
+  /** Any other error: undici's, the socket layer's or DNS's, by its `code` (undefined when it has none). */
   | { kind: 'error'; code: string | undefined };
-
-export type RetryReason =
-  | 'network-error'
-  | 'timeout'
-  | 'upstream-5xx'
-  | 'upstream-408'
-  | 'rate-limited'
-  | 'corrupted-response';
-
-export type DeadReason =
-  | 'http-4xx'
-  | 'http-3xx'
-  | 'unexpected-status'
-  | 'invalid-url'
-  | 'invalid-request'
-  | 'blocked-address'
-  | 'body-too-large'
-  | 'too-many-redirects';
 
 export type Verdict =
   | { kind: 'done' }
   | {
       kind: 'retry';
-      reason: RetryReason;
+      reason: string;
       delayMs: number;
       /** Counts as a failure for the host's circuit breaker (network, timeout, 5xx). */
       breakerFailure: boolean;
       /** The host asked to slow down: its queue pauses this long. */
       hostPauseMs: number | undefined;
     }
-  | { kind: 'dead'; reason: DeadReason };
+  | { kind: 'dead'; reason: string };
 
 type Rule =
   | { verdict: 'done' }
-  | { verdict: 'dead'; reason: DeadReason }
+  | { verdict: 'dead'; reason: string }
   | {
       verdict: 'retry';
-      reason: RetryReason;
+      reason: string;
       breakerFailure: boolean;
       /** Wait at least what Retry-After says. */
       honoursRetryAfter: boolean;
@@ -56,7 +41,7 @@ type Rule =
     };
 
 const retry = (
-  reason: RetryReason,
+  reason: string,
   breakerFailure: boolean,
   extra: { honoursRetryAfter?: boolean; pausesHost?: boolean } = {},
 ): Rule => ({
@@ -66,14 +51,13 @@ const retry = (
   honoursRetryAfter: extra.honoursRetryAfter ?? false,
   pausesHost: extra.pausesHost ?? false,
 });
-const dead = (reason: DeadReason): Rule => ({ verdict: 'dead', reason });
+const dead = (reason: string): Rule => ({ verdict: 'dead', reason });
 
 const TIMEOUT = retry('timeout', true);
 const NETWORK = retry('network-error', true);
-const CORRUPTED = retry('corrupted-response', false);
 
-/** Error codes: undici's, the socket layer's and DNS's, and the fetcher's own (errors.ts). */
-export const ERROR_RULES: Readonly<Record<string, Rule>> = {
+/** Error codes of undici, the socket layer and DNS. */
+const ERROR_RULES: Readonly<Record<string, Rule>> = {
   UND_ERR_CONNECT_TIMEOUT: TIMEOUT,
   UND_ERR_HEADERS_TIMEOUT: TIMEOUT,
   UND_ERR_BODY_TIMEOUT: TIMEOUT,
@@ -88,24 +72,26 @@ export const ERROR_RULES: Readonly<Record<string, Rule>> = {
   ENOTFOUND: NETWORK,
   UND_ERR_SOCKET: NETWORK,
   UND_ERR_CLOSED: NETWORK,
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: CORRUPTED,
-  'corrupted-response': CORRUPTED,
-  'blocked-address': dead('blocked-address'),
-  'invalid-url': dead('invalid-url'),
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: retry('corrupted-response', false),
   ERR_INVALID_URL: dead('invalid-url'),
   // undici refused the job's request as given (a forbidden header, a body on a GET): another try cannot help.
   UND_ERR_INVALID_ARG: dead('invalid-request'),
   UND_ERR_NOT_SUPPORTED: dead('invalid-request'),
-  'body-too-large': dead('body-too-large'),
   UND_ERR_RES_EXCEEDED_MAX_SIZE: dead('body-too-large'),
-  'too-many-redirects': dead('too-many-redirects'),
 };
 
 /** An error nobody expected is treated as a network failure: retried, and counted against the host. */
 const UNKNOWN_ERROR = NETWORK;
 
+/**
+ * The fetcher's own errors say themselves whether another attempt can help. They are about the job or the
+ * response (a refused address, a URL, a body), not about the host failing, so none counts for its breaker.
+ */
+const failureRule = (reason: string, retryable: boolean): Rule =>
+  retryable ? retry(reason, false) : dead(reason);
+
 /** Statuses, first match wins. */
-export const STATUS_RULES: readonly {
+const STATUS_RULES: readonly {
   name: string;
   matches: (status: number, hasRetryAfter: boolean) => boolean;
   rule: Rule;
@@ -140,13 +126,34 @@ export interface ClassifyOptions {
   random?: () => number;
 }
 
-function ruleFor(observation: Observation): Rule {
-  if (observation.kind === 'error') {
-    return (observation.code === undefined ? undefined : ERROR_RULES[observation.code]) ?? UNKNOWN_ERROR;
+/**
+ * An error as the table reads it: one of the fetcher's own by its `reason` and `retryable`, any other by its
+ * `code`; when an error says neither, its cause is read.
+ */
+export function observeError(err: unknown): Observation {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const { reason, retryable, code } = e as { reason?: unknown; retryable?: unknown; code?: unknown };
+    if (typeof reason === 'string' && typeof retryable === 'boolean') {
+      return { kind: 'failure', reason, retryable };
+    }
+    if (typeof code === 'string' && code.length > 0) return { kind: 'error', code };
+    e = (e as { cause?: unknown }).cause;
   }
-  const hasRetryAfter = observation.retryAfterMs !== undefined;
-  const match = STATUS_RULES.find((r) => r.matches(observation.status, hasRetryAfter));
-  return match?.rule ?? dead('unexpected-status');
+  return { kind: 'error', code: undefined };
+}
+
+function ruleFor(observation: Observation): Rule {
+  switch (observation.kind) {
+    case 'failure':
+      return failureRule(observation.reason, observation.retryable);
+    case 'error':
+      return (observation.code === undefined ? undefined : ERROR_RULES[observation.code]) ?? UNKNOWN_ERROR;
+    case 'response': {
+      const hasRetryAfter = observation.retryAfterMs !== undefined;
+      const match = STATUS_RULES.find((r) => r.matches(observation.status, hasRetryAfter));
+      return match?.rule ?? dead('unexpected-status');
+    }
+  }
 }
 
 export function classify(observation: Observation, options: ClassifyOptions): Verdict {

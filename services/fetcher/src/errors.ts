@@ -1,50 +1,54 @@
 /**
- * The fetcher's own failures. Each carries a `code` that the classification table (classify.ts) reads, the
- * way it reads undici's and the socket layer's codes: never the message text.
+ * The fetcher's errors, read by shape the way every stage reads errors, never by their message: `reason`
+ * (stable and low-cardinality: the metric label and the dead letter's `x-error-reason`), `retryable` (whether
+ * another attempt can help) and, where it applies, `retryAfterMs` (the least wait before trying again).
+ * FetchError is the base of every error class of this package. Errors of undici, the socket layer and DNS pass
+ * through as they are and are classified by their own `code` (classify.ts); work handed back because the
+ * fetcher is stopping is refused with the messaging layer's ShuttingDownError, as in every stage.
  */
 
-export type FetchFailureCode =
+export type FetchErrorReason =
   | 'blocked-address'
   | 'invalid-url'
   | 'body-too-large'
   | 'corrupted-response'
-  | 'too-many-redirects';
+  | 'too-many-redirects'
+  | 'circuit-open'
+  | 'host-backoff';
 
-export class FetchFailure extends Error {
-  readonly code: FetchFailureCode;
-
-  constructor(code: FetchFailureCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FetchFailure';
-    this.code = code;
-  }
+export abstract class FetchError extends Error {
+  abstract readonly reason: FetchErrorReason;
+  abstract readonly retryable: boolean;
 }
 
 /** The host resolves to (or is) an address the SSRF guard refuses; nothing was sent to it. */
-export class BlockedAddressError extends FetchFailure {
-  readonly host: string;
-  readonly address: string;
+export class BlockedAddressError extends FetchError {
+  readonly reason = 'blocked-address';
+  readonly retryable = false;
 
   constructor(host: string, address: string, range: string) {
-    super('blocked-address', `refused to connect to ${host}: ${address} is ${range}, not a public address`);
+    super(`refused to connect to ${host}: ${address} is ${range}, not a public address`);
     this.name = 'BlockedAddressError';
-    this.host = host;
-    this.address = address;
   }
 }
 
-export class InvalidUrlError extends FetchFailure {
+export class InvalidUrlError extends FetchError {
+  readonly reason = 'invalid-url';
+  readonly retryable = false;
+
   constructor(url: string, why: string) {
-    super('invalid-url', `invalid URL ${JSON.stringify(url.slice(0, 200))}: ${why}`);
+    super(`invalid URL ${JSON.stringify(url.slice(0, 200))}: ${why}`);
     this.name = 'InvalidUrlError';
   }
 }
 
 /** The body is larger than FETCH_MAX_BODY_BYTES; reading stopped at the limit (or never started). */
-export class BodyTooLargeError extends FetchFailure {
+export class BodyTooLargeError extends FetchError {
+  readonly reason = 'body-too-large';
+  readonly retryable = false;
+
   constructor(limitBytes: number, declaredBytes?: number) {
     super(
-      'body-too-large',
       declaredBytes === undefined
         ? `response body exceeds the limit of ${limitBytes} bytes; reading stopped there`
         : `response declares ${declaredBytes} bytes, above the limit of ${limitBytes} bytes`,
@@ -54,48 +58,50 @@ export class BodyTooLargeError extends FetchFailure {
 }
 
 /** A body that ended before it was complete, or that does not parse as the type it declares. */
-export class CorruptedResponseError extends FetchFailure {
+export class CorruptedResponseError extends FetchError {
+  readonly reason = 'corrupted-response';
+  readonly retryable = true;
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super('corrupted-response', message, options);
+    super(message, options);
     this.name = 'CorruptedResponseError';
   }
 }
 
-export class TooManyRedirectsError extends FetchFailure {
+export class TooManyRedirectsError extends FetchError {
+  readonly reason = 'too-many-redirects';
+  readonly retryable = false;
+
   constructor(maxRedirects: number) {
-    super('too-many-redirects', `more than ${maxRedirects} redirects`);
+    super(`more than ${maxRedirects} redirects`);
     this.name = 'TooManyRedirectsError';
   }
 }
 
+/** The host's circuit breaker is open (or its one half-open probe is out): the host was not called. */
+export class CircuitOpenError extends FetchError {
+  readonly reason = 'circuit-open';
+  readonly retryable = true;
+  /** Time until the breaker lets a probe through. */
+  readonly retryAfterMs: number;
+
+  constructor(host: string, retryAfterMs: number) {
+    super(`circuit for ${host} is open; next probe in ${retryAfterMs} ms`);
+    this.name = 'CircuitOpenError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** The host is backing off after a 429; the job waits in a delay queue instead of holding a slot. */
-export class HostPausedError extends Error {
+export class HostPausedError extends FetchError {
   readonly reason = 'host-backoff';
-  readonly remainingMs: number;
+  readonly retryable = true;
+  /** The rest of the pause. */
+  readonly retryAfterMs: number;
 
-  constructor(host: string, remainingMs: number) {
-    super(`${host} is paused for another ${remainingMs} ms after asking to slow down`);
+  constructor(host: string, retryAfterMs: number) {
+    super(`${host} is paused for another ${retryAfterMs} ms after asking to slow down`);
     this.name = 'HostPausedError';
-    this.remainingMs = remainingMs;
+    this.retryAfterMs = retryAfterMs;
   }
-}
-
-/** The fetcher is shutting down: a job that had not started its request goes back to the queue. */
-export class FetcherClosingError extends Error {
-  readonly reason = 'shutting-down';
-
-  constructor() {
-    super('the fetcher is shutting down; the request was not started');
-    this.name = 'FetcherClosingError';
-  }
-}
-
-/** The code of an error or of its cause: undici's `UND_ERR_*`, a socket `E*` code, or a FetchFailure's. */
-export function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code.length > 0) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

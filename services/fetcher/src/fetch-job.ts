@@ -1,25 +1,27 @@
 import type { FetchJob, RawRecord } from '@tributary/contracts';
-import { type BackoffPolicy, type Delivery, type Outcome, outcome } from '@tributary/messaging';
+import type { BackoffPolicy } from '@tributary/core';
+import { type Delivery, type Outcome, outcome, ShuttingDownError } from '@tributary/messaging';
 import type { LimitFunction } from 'p-limit';
-import { type CircuitBreakers, CircuitOpenError } from './circuit-breakers.ts';
-import { classify, type Observation, statusClass, type Verdict } from './classify.ts';
-import { errorCode, FetcherClosingError, HostPausedError } from './errors.ts';
+import type { CircuitBreakers } from './circuit-breakers.ts';
+import { classify, type Observation, observeError, statusClass, type Verdict } from './classify.ts';
+import { CircuitOpenError, CorruptedResponseError, HostPausedError } from './errors.ts';
 import type { HostLimits } from './host-limits.ts';
-import { type HttpClient, type HttpResponse, headerValue, requestUrl } from './http-client.ts';
+import { type HttpClient, type HttpResponse, headerValue } from './http-client.ts';
 import type { FetcherMetrics } from './metrics.ts';
 import { payloadProblem } from './payload-check.ts';
 import { requestHeaders, toRawRecord } from './raw-record.ts';
+import { requestUrl } from './request-url.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 /**
  * The fetch stage's handler: one job in, one outcome out. The job waits for its host's limits and a global
  * slot, goes through the host's circuit breaker to upstream, and the attempt is classified (classify.ts).
  * A response worth keeping is published as a RawRecord with a broker confirm before the outcome says done,
- * so the consumer acks the job only once its record is safe.
+ * so the consumer acks the job only once its record is safe. A job not sent because the fetcher is stopping
+ * is refused with ShuttingDownError, which the consumer defers without spending an attempt, as in every stage.
  */
 
 export interface FetchJobOptions {
-  maxAttempts: number;
   backoff: BackoffPolicy;
   compressAboveBytes: number;
 }
@@ -33,8 +35,6 @@ export interface FetchJobDeps {
   metrics: FetcherMetrics;
   /** Publishes the record to the transform stage and resolves once the broker confirmed it. */
   publish: (record: RawRecord, job: FetchJob, delivery: Delivery) => Promise<void>;
-  now?: () => number;
-  random?: () => number;
 }
 
 /** One attempt, classified. */
@@ -51,13 +51,11 @@ interface Attempt {
 export class FetchJobHandler {
   readonly #options: FetchJobOptions;
   readonly #deps: FetchJobDeps;
-  readonly #now: () => number;
   #draining = false;
 
   constructor(options: FetchJobOptions, deps: FetchJobDeps) {
     this.#options = options;
     this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
   }
 
   async handle(job: FetchJob, delivery: Delivery): Promise<Outcome> {
@@ -65,18 +63,20 @@ export class FetchJobHandler {
     try {
       url = requestUrl(job.url);
     } catch (err) {
-      return this.#dead('invalid-url', err instanceof Error ? err.message : 'the job URL does not parse');
+      return outcome.dead('invalid-url', (err as Error).message);
     }
     const host = url.host;
-    const { hostLimits, breakers, globalLimit } = this.#deps;
+    const { hostLimits, breakers, globalLimit, metrics } = this.#deps;
     // An open circuit is known before queueing: the job does not wait for a slot only to be refused.
-    if (breakers.isOpen(host)) return this.#defer('circuit-open', breakers.retryInMs(host));
+    if (breakers.isOpen(host)) return this.#defer('circuit-open', breakers.retryAfterMs(host));
     let attempt: Attempt;
     try {
       attempt = await hostLimits.run(host, () =>
         globalLimit(() => {
           // Past its host's limits but not yet sent when the fetcher began to stop: hand it back.
-          if (this.#draining) throw new FetcherClosingError();
+          if (this.#draining) {
+            throw new ShuttingDownError('the fetcher is stopping; the request was not started');
+          }
           return breakers.call(
             host,
             () => this.#attempt(job, url, delivery.attempt),
@@ -85,13 +85,22 @@ export class FetchJobHandler {
         }),
       );
     } catch (err) {
-      if (err instanceof CircuitOpenError) return this.#defer('circuit-open', err.retryInMs);
-      if (err instanceof HostPausedError) return this.#defer('host-backoff', err.remainingMs);
-      if (err instanceof FetcherClosingError) return this.#defer('shutting-down', 0);
+      if (err instanceof CircuitOpenError || err instanceof HostPausedError) {
+        return this.#defer(err.reason, err.retryAfterMs);
+      }
+      // The consumer defers it: counted here among the fetcher's deferrals, like the others.
+      if ((err as { reason?: unknown }).reason === ShuttingDownError.REASON) {
+        metrics.countDeferral(ShuttingDownError.REASON);
+      }
       throw err;
     }
     const { verdict } = attempt;
-    this.#record(host, attempt);
+    metrics.countRequest(host, {
+      outcome: verdict.kind,
+      statusClass: statusClass(attempt.status),
+      durationSeconds: attempt.durationMs / 1000,
+      bytes: attempt.response?.body.byteLength,
+    });
     if (verdict.kind === 'retry' && verdict.hostPauseMs !== undefined) {
       hostLimits.pause(host, verdict.hostPauseMs);
     }
@@ -108,20 +117,13 @@ export class FetchJobHandler {
         return outcome.done();
       }
       case 'dead':
-        return this.#dead(verdict.reason, attempt.problem ?? verdict.reason);
-      case 'retry': {
-        const message = attempt.problem ?? verdict.reason;
-        if (delivery.attempt >= this.#options.maxAttempts) {
-          this.#deps.metrics.deadLetters.inc({ reason: verdict.reason });
-        } else {
-          this.#deps.metrics.retries.inc({ reason: verdict.reason });
-        }
+        return outcome.dead(verdict.reason, attempt.problem ?? verdict.reason);
+      case 'retry':
         delivery.logger.debug(
           { reason: verdict.reason, status: attempt.status, delayMs: verdict.delayMs },
           'fetch attempt failed',
         );
-        return outcome.retry(verdict.reason, verdict.delayMs, message);
-      }
+        return outcome.retry(verdict.reason, verdict.delayMs, attempt.problem ?? verdict.reason);
     }
   }
 
@@ -147,51 +149,27 @@ export class FetchJobHandler {
         response.status >= 200 && response.status < 300
           ? payloadProblem(contentType, response.body)
           : undefined;
-      if (corrupted !== undefined) {
-        observation = { kind: 'error', code: 'corrupted-response' };
-        problem = corrupted;
-      } else {
-        const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#now());
-        observation = { kind: 'response', status: response.status, retryAfterMs };
-        problem = `upstream answered ${response.status}`;
-      }
+      if (corrupted !== undefined) throw new CorruptedResponseError(corrupted);
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
+      observation = { kind: 'response', status: response.status, retryAfterMs };
+      problem = `upstream answered ${response.status}`;
     } catch (err) {
-      observation = { kind: 'error', code: errorCode(err) };
+      observation = observeError(err);
       problem = err instanceof Error ? err.message : String(err);
     }
-    const verdict = classify(observation, {
-      attempt: attemptNumber,
-      backoff: this.#options.backoff,
-      ...(this.#deps.random ? { random: this.#deps.random } : {}),
-    });
+    const verdict = classify(observation, { attempt: attemptNumber, backoff: this.#options.backoff });
     return {
       verdict,
       response,
       status: response?.status,
       problem: verdict.kind === 'done' ? undefined : problem,
       durationMs: performance.now() - started,
-      finishedAtMs: this.#now(),
+      finishedAtMs: Date.now(),
     };
   }
 
-  #record(host: string, attempt: Attempt): void {
-    const { metrics } = this.#deps;
-    metrics.requests.inc({
-      host,
-      outcome: attempt.verdict.kind,
-      status_class: statusClass(attempt.status),
-    });
-    metrics.duration.observe({ host }, attempt.durationMs / 1000);
-    if (attempt.response !== undefined) metrics.bytes.inc({ host }, attempt.response.body.byteLength);
-  }
-
   #defer(reason: string, delayMs: number): Outcome {
-    this.#deps.metrics.deferrals.inc({ reason });
+    this.#deps.metrics.countDeferral(reason);
     return outcome.defer(reason, Math.max(0, Math.ceil(delayMs)));
-  }
-
-  #dead(reason: string, message: string): Outcome {
-    this.#deps.metrics.deadLetters.inc({ reason });
-    return outcome.dead(reason, message);
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from '@tributary/core';
 import type { Delivery, Outcome } from '@tributary/messaging';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Registry } from 'prom-client';
-import { AddressGuard, type Resolver } from './address-guard.ts';
+import { AddressGuard } from './address-guard.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
 import type { FetcherOptions } from './config.ts';
 import { FetchJobHandler } from './fetch-job.ts';
@@ -16,21 +16,15 @@ export interface FetcherDeps {
   logger: Logger;
   /** Publishes a record to the transform stage, resolving once the broker confirmed it. */
   publish: (record: RawRecord, job: FetchJob, delivery: Delivery) => Promise<void>;
-  /** Name resolution for the SSRF guard; the system resolver by default. */
-  resolve?: Resolver;
-  now?: () => number;
-  random?: () => number;
 }
-
-export type FetcherState = 'running' | 'draining' | 'closed';
 
 /**
  * The fetch stage built from its parts: SSRF guard, HTTP client, per-host limits and breakers, the global
  * limit, metrics, and the job handler. Used by main.ts and, in process, by the integration tests.
  *
- * Stopping takes two steps around the consumer's own stop: `drain()` first (jobs still waiting for a slot go
- * back through a delay queue; requests already running finish), then, once the consumer has settled every
- * message, `close()` closes the connections.
+ * Stopping takes two steps around the consumer's own stop: `drain()` first (jobs still waiting for a slot are
+ * refused with ShuttingDownError and go back through a delay queue; requests already running finish), then,
+ * once the consumer has settled every message, `close()` closes the connections.
  */
 export class Fetcher {
   readonly #hostLimits: HostLimits;
@@ -38,14 +32,10 @@ export class Fetcher {
   readonly #client: HttpClient;
   readonly #handler: FetchJobHandler;
   readonly #globalLimit: LimitFunction;
-  #state: FetcherState = 'running';
+  #state: 'running' | 'draining' | 'closed' = 'running';
 
   constructor(options: FetcherOptions, deps: FetcherDeps) {
-    const guard = new AddressGuard({
-      allowHosts: options.allowHosts,
-      allowPrivate: options.allowPrivate,
-      ...(deps.resolve ? { resolve: deps.resolve } : {}),
-    });
+    const guard = new AddressGuard({ allowHosts: options.allowHosts, allowPrivate: options.allowPrivate });
     this.#client = new HttpClient({
       guard,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -56,34 +46,33 @@ export class Fetcher {
       userAgent: options.userAgent,
       connectionsPerOrigin: options.perHostConcurrency,
     });
+    const metrics = new FetcherMetrics(deps.registry, {
+      requestsInFlight: () => this.#globalLimit.activeCount,
+      requestsWaiting: () => this.#hostLimits.waiting + this.#globalLimit.pendingCount,
+      breakerStates: () => this.#breakers.states(),
+      keepsHost: (host) => this.#hostLimits.keeps(host),
+    });
     this.#hostLimits = new HostLimits({
       concurrency: options.perHostConcurrency,
       ratePerSecond: options.perHostRate,
       maxHosts: options.maxHosts,
-      ...(deps.now ? { now: deps.now } : {}),
+      // The per-host series go with the host, so that their number stays bounded.
+      onForget: (host) => metrics.forgetHost(host),
     });
     this.#globalLimit = pLimit(options.concurrency);
-    let metrics: FetcherMetrics | undefined;
     this.#breakers = new CircuitBreakers({
       errorThresholdPercentage: options.breakerErrorPercent,
       volumeThreshold: options.breakerVolume,
       resetTimeoutMs: options.breakerResetMs,
       rollingWindowMs: options.breakerWindowMs,
       maxHosts: options.maxHosts,
-      ...(deps.now ? { now: deps.now } : {}),
       onTransition: (host, to) => {
-        metrics?.breakerTransitions.inc({ host, to });
+        metrics.countBreakerTransition(host, to);
         deps.logger.info({ host, state: to }, 'circuit breaker state changed');
       },
     });
-    metrics = new FetcherMetrics(deps.registry, {
-      requestsInFlight: () => this.#globalLimit.activeCount,
-      requestsWaiting: () => this.#hostLimits.load.waiting + this.#globalLimit.pendingCount,
-      breakerStates: () => this.#breakers.states(),
-    });
     this.#handler = new FetchJobHandler(
       {
-        maxAttempts: options.maxAttempts,
         backoff: { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs },
         compressAboveBytes: options.compressAboveBytes,
       },
@@ -94,14 +83,8 @@ export class Fetcher {
         globalLimit: this.#globalLimit,
         metrics,
         publish: deps.publish,
-        ...(deps.now ? { now: deps.now } : {}),
-        ...(deps.random ? { random: deps.random } : {}),
       },
     );
-  }
-
-  get state(): FetcherState {
-    return this.#state;
   }
 
   /** The consumer's handler. */

@@ -1,6 +1,7 @@
+import { ShuttingDownError } from '@tributary/messaging';
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
-import { FetcherClosingError, HostPausedError } from './errors.ts';
+import { HostPausedError } from './errors.ts';
 
 /**
  * Per-host politeness (docs/architecture.md §5.3): a concurrency cap and a request-rate limit for each host,
@@ -16,11 +17,11 @@ export interface HostLimitsOptions {
   ratePerSecond: number;
   /** Hosts kept; the least recently used beyond it is forgotten. */
   maxHosts: number;
-  now?: () => number;
+  /** Called with each host forgotten, so that what is kept beside its limits can go with them. */
+  onForget?: (host: string) => void;
 }
 
 interface HostEntry {
-  host: string;
   queue: PQueue;
   pausedUntil: number;
   resumeTimer: NodeJS.Timeout | undefined;
@@ -39,27 +40,30 @@ export function rateWindow(ratePerSecond: number): { intervalCap: number; interv
 }
 
 export class HostLimits {
-  readonly #options: Required<HostLimitsOptions>;
+  readonly #options: HostLimitsOptions;
   readonly #hosts: LRUCache<string, HostEntry>;
   #closed = false;
 
   constructor(options: HostLimitsOptions) {
-    this.#options = { now: Date.now, ...options };
+    this.#options = options;
     this.#hosts = new LRUCache<string, HostEntry>({
       max: options.maxHosts,
       // A forgotten host's running tasks finish on their own; only its timer needs stopping.
-      dispose: (entry) => clearTimeout(entry.resumeTimer),
+      dispose: (entry, host) => {
+        clearTimeout(entry.resumeTimer);
+        options.onForget?.(host);
+      },
     });
   }
 
   /**
    * Runs `work` within the host's limits. Rejects with HostPausedError when the host is paused (now or while
-   * the work waited) and with FetcherClosingError once closing; in both cases `work` never started.
+   * the work waited) and with ShuttingDownError once closing; in both cases `work` never started.
    */
   async run<T>(host: string, work: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new FetcherClosingError();
+    if (this.#closed) throw stopping();
     const entry = this.#entry(host);
-    const remainingMs = entry.pausedUntil - this.#options.now();
+    const remainingMs = entry.pausedUntil - Date.now();
     if (remainingMs > 0) throw new HostPausedError(host, remainingMs);
     let started: Promise<T> | undefined;
     try {
@@ -81,7 +85,7 @@ export class HostLimits {
   pause(host: string, ms: number): void {
     if (this.#closed || ms <= 0) return;
     const entry = this.#entry(host);
-    const until = this.#options.now() + ms;
+    const until = Date.now() + ms;
     if (until <= entry.pausedUntil) return;
     entry.pausedUntil = until;
     entry.queue.pause();
@@ -96,29 +100,24 @@ export class HostLimits {
     entry.resumeTimer.unref();
   }
 
-  /** How much longer the host is paused; 0 when it is not. */
-  pausedForMs(host: string): number {
-    const entry = this.#hosts.peek(host);
-    return entry === undefined ? 0 : Math.max(0, entry.pausedUntil - this.#options.now());
+  /** Whether the host's limits are kept (it is among the `maxHosts` most recently used). */
+  keeps(host: string): boolean {
+    return this.#hosts.has(host);
   }
 
-  /** Requests running and waiting across all hosts kept. */
-  get load(): { running: number; waiting: number; hosts: number } {
-    let running = 0;
+  /** Jobs waiting for a slot of their host, across all hosts kept. */
+  get waiting(): number {
     let waiting = 0;
-    for (const entry of this.#hosts.values()) {
-      running += entry.queue.pending;
-      waiting += entry.queue.size;
-    }
-    return { running, waiting, hosts: this.#hosts.size };
+    for (const entry of this.#hosts.values()) waiting += entry.queue.size;
+    return waiting;
   }
 
-  /** Hands back every job still waiting (FetcherClosingError); running ones finish. Later runs are refused. */
+  /** Hands back every job still waiting (ShuttingDownError); running ones finish. Later runs are refused. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const entry of this.#hosts.values()) {
-      entry.waiting.abort(new FetcherClosingError());
+      entry.waiting.abort(stopping());
       clearTimeout(entry.resumeTimer);
     }
   }
@@ -128,7 +127,6 @@ export class HostLimits {
     if (entry === undefined) {
       const rate = rateWindow(this.#options.ratePerSecond);
       entry = {
-        host,
         queue: new PQueue({
           concurrency: this.#options.concurrency,
           ...(rate === undefined ? {} : { ...rate, strict: true }),
@@ -141,4 +139,8 @@ export class HostLimits {
     }
     return entry;
   }
+}
+
+function stopping(): ShuttingDownError {
+  return new ShuttingDownError('the fetcher is stopping; the request was not started');
 }

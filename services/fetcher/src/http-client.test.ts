@@ -105,8 +105,8 @@ async function connectionsDuring(
 describe('HttpClient', () => {
   it('sends the User-Agent and returns status, headers and body', async () => {
     const c = client();
-    const response = await c.request({ url: `${origin}/ok` });
-    expect(response).toMatchObject({ status: 200, finalUrl: `${origin}/ok`, redirects: 0 });
+    const response = await c.request({ url: new URL(`${origin}/ok`) });
+    expect(response).toMatchObject({ status: 200, finalUrl: `${origin}/ok` });
     expect(response.headers.etag).toBe('"a"');
     expect(response.body.toString()).toBe('hello test-agent/1');
     await c.close();
@@ -114,9 +114,11 @@ describe('HttpClient', () => {
 
   it('follows redirects hop by hop, up to the cap', async () => {
     const c = client({ maxRedirects: 3 });
-    const response = await c.request({ url: `${origin}/hop?n=2` });
-    expect(response).toMatchObject({ status: 200, finalUrl: `${origin}/ok`, redirects: 3 });
-    await expect(c.request({ url: `${origin}/hop?n=3` })).rejects.toBeInstanceOf(TooManyRedirectsError);
+    const response = await c.request({ url: new URL(`${origin}/hop?n=2`) });
+    expect(response).toMatchObject({ status: 200, finalUrl: `${origin}/ok` });
+    await expect(c.request({ url: new URL(`${origin}/hop?n=3`) })).rejects.toBeInstanceOf(
+      TooManyRedirectsError,
+    );
     await c.close();
   });
 
@@ -124,7 +126,7 @@ describe('HttpClient', () => {
     const c = client({ resolve: async () => [{ address: '10.0.0.1', family: 4 }] });
     let error: unknown;
     const seen = await connectionsDuring(async () => {
-      error = await c.request({ url: 'http://internal.example/' }).catch((e: unknown) => e);
+      error = await c.request({ url: new URL('http://internal.example/') }).catch((e: unknown) => e);
     });
     expect(error).toBeInstanceOf(BlockedAddressError);
     // undici asked the connector for a connection; the guard refused it before any socket existed.
@@ -142,7 +144,7 @@ describe('HttpClient', () => {
     let error: unknown;
     const seen = await connectionsDuring(async () => {
       error = await c
-        .request({ url: `${origin}/to?location=${encodeURIComponent(location)}` })
+        .request({ url: new URL(`${origin}/to?location=${encodeURIComponent(location)}`) })
         .catch((e: unknown) => e);
     });
     expect(error).toBeInstanceOf(BlockedAddressError);
@@ -158,29 +160,24 @@ describe('HttpClient', () => {
   it('refuses a redirect to a non-http scheme as an invalid URL', async () => {
     const c = client();
     await expect(
-      c.request({ url: `${origin}/to?location=${encodeURIComponent('file:///etc/passwd')}` }),
+      c.request({ url: new URL(`${origin}/to?location=${encodeURIComponent('file:///etc/passwd')}`) }),
     ).rejects.toBeInstanceOf(InvalidUrlError);
     await c.close();
   });
 
   it('stops reading a chunked body past the limit', async () => {
     const c = client({ maxBodyBytes: 10_000 });
-    await expect(c.request({ url: `${origin}/big-chunked` })).rejects.toBeInstanceOf(BodyTooLargeError);
+    await expect(c.request({ url: new URL(`${origin}/big-chunked`) })).rejects.toBeInstanceOf(
+      BodyTooLargeError,
+    );
     await c.close();
   });
 
   it('reports a body shorter than its Content-Length as corrupted', async () => {
     const c = client();
-    await expect(c.request({ url: `${origin}/short` })).rejects.toBeInstanceOf(CorruptedResponseError);
-    await c.close();
-  });
-
-  it('refuses URLs with credentials or another scheme', async () => {
-    const c = client();
-    await expect(c.request({ url: `http://user:pw@127.0.0.1:${port}/ok` })).rejects.toBeInstanceOf(
-      InvalidUrlError,
+    await expect(c.request({ url: new URL(`${origin}/short`) })).rejects.toBeInstanceOf(
+      CorruptedResponseError,
     );
-    await expect(c.request({ url: 'ftp://example.com/' })).rejects.toBeInstanceOf(InvalidUrlError);
     await c.close();
   });
 });

@@ -1,13 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, buildConnector, type Dispatcher, errors as undiciErrors } from 'undici';
 import { type AddressGuard, defaultPort } from './address-guard.ts';
-import {
-  BodyTooLargeError,
-  CorruptedResponseError,
-  errorCode,
-  InvalidUrlError,
-  TooManyRedirectsError,
-} from './errors.ts';
+import { observeError } from './classify.ts';
+import { BodyTooLargeError, CorruptedResponseError, TooManyRedirectsError } from './errors.ts';
 import { followRedirect, type HopRequest } from './redirects.ts';
 
 /**
@@ -29,12 +24,11 @@ export interface HttpClientOptions {
   userAgent: string;
   /** Sockets per origin: the per-host concurrency, so no request waits for a socket. */
   connectionsPerOrigin: number;
-  keepAliveTimeoutMs?: number;
 }
 
 export interface HttpRequest {
-  /** The URL, parsed by the caller once (or a string, parsed here). */
-  url: string | URL;
+  /** The job's URL, checked by requestUrl (request-url.ts). */
+  url: URL;
   method?: string | undefined;
   headers?: Readonly<Record<string, string>> | undefined;
   body?: string | undefined;
@@ -44,13 +38,15 @@ export interface HttpResponse {
   status: number;
   /** The URL that answered, after redirects. */
   finalUrl: string;
-  redirects: number;
   headers: IncomingHttpHeaders;
   /** The body of a 2xx; empty for other statuses, HEAD and 304. */
   body: Buffer;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** How long an idle keep-alive connection is kept open. */
+const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 /** Errors while the body streams that mean it ended early: the response is incomplete, not the network down. */
 const TRUNCATION_CODES: ReadonlySet<string> = new Set([
@@ -64,34 +60,13 @@ export function headerValue(value: string | string[] | undefined): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Checks (and parses, when given a string) the URL of a request; the fragment is never sent. */
-export function requestUrl(raw: string | URL): URL {
-  let url: URL;
-  try {
-    url = typeof raw === 'string' ? new URL(raw) : raw;
-  } catch {
-    throw new InvalidUrlError(String(raw), 'does not parse');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidUrlError(url.href, `${url.protocol} is not fetched; only http and https`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new InvalidUrlError(url.origin, 'credentials in URLs are not sent');
-  }
-  if (url.hash !== '') {
-    url = new URL(url);
-    url.hash = '';
-  }
-  return url;
-}
-
 export class HttpClient {
-  readonly #options: Required<HttpClientOptions>;
+  readonly #options: HttpClientOptions;
   readonly #agent: Agent;
 
   constructor(options: HttpClientOptions) {
-    this.#options = { keepAliveTimeoutMs: 30_000, ...options };
-    const { guard, connectTimeoutMs } = this.#options;
+    this.#options = options;
+    const { guard, connectTimeoutMs } = options;
     const connectDirect = buildConnector({ timeout: connectTimeoutMs, allowH2: false });
     const connect: buildConnector.connector = (opts, callback) => {
       const port = opts.port ? Number(opts.port) : defaultPort(opts.protocol);
@@ -102,24 +77,24 @@ export class HttpClient {
     };
     this.#agent = new Agent({
       connect,
-      connections: this.#options.connectionsPerOrigin,
+      connections: options.connectionsPerOrigin,
       pipelining: 1,
-      keepAliveTimeout: this.#options.keepAliveTimeoutMs,
-      headersTimeout: this.#options.headersTimeoutMs,
-      bodyTimeout: this.#options.bodyTimeoutMs,
-      maxResponseSize: this.#options.maxBodyBytes,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: options.headersTimeoutMs,
+      bodyTimeout: options.bodyTimeoutMs,
+      maxResponseSize: options.maxBodyBytes,
     });
   }
 
   /**
    * Sends the request and follows redirects. Resolves with the final response for any status; rejects with
-   * a FetchFailure (blocked address, invalid URL, body too large, truncated body, too many redirects) or
-   * undici's error (connect, headers and body timeouts, socket errors).
+   * a FetchError (blocked address, invalid redirect URL, body too large, truncated body, too many redirects)
+   * or undici's error (connect, headers and body timeouts, socket errors).
    */
   async request(request: HttpRequest): Promise<HttpResponse> {
     const { guard, maxRedirects, userAgent } = this.#options;
     let hop: HopRequest = {
-      url: requestUrl(request.url),
+      url: request.url,
       method: request.method ?? 'GET',
       headers: { 'user-agent': userAgent, ...request.headers },
       body: request.body,
@@ -153,7 +128,6 @@ export class HttpClient {
       return {
         status: response.statusCode,
         finalUrl: hop.url.href,
-        redirects,
         headers: response.headers,
         body,
       };
@@ -175,7 +149,8 @@ export class HttpClient {
       const bytes = await response.body.bytes();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
-      const code = errorCode(err);
+      const seen = observeError(err);
+      const code = seen.kind === 'error' ? seen.code : undefined;
       if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') throw new BodyTooLargeError(limit);
       if (code !== undefined && TRUNCATION_CODES.has(code)) {
         throw new CorruptedResponseError('the body ended before it was complete', { cause: err });
@@ -187,11 +162,6 @@ export class HttpClient {
   /** Waits for requests in flight, then closes every connection. */
   close(): Promise<void> {
     return this.#agent.close();
-  }
-
-  /** Aborts whatever is still in flight. */
-  destroy(): Promise<void> {
-    return this.#agent.destroy();
   }
 }
 

@@ -7,7 +7,7 @@ const job: FetchJob = { id: 'job-1', url: 'http://a.example/x', meta: { tag: 'm'
 const timing = { fetchedAtMs: Date.parse('2025-06-01T12:00:00Z'), durationMs: 12.3456 };
 
 function response(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
-  return { status, finalUrl: 'http://a.example/y', redirects: 1, headers, body: Buffer.from(body) };
+  return { status, finalUrl: 'http://a.example/y', headers, body: Buffer.from(body) };
 }
 
 describe('toRawRecord', () => {

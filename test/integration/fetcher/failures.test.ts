@@ -43,7 +43,9 @@ describe('fetcher: Retry-After', () => {
       // most the delay bucket chosen (3 s for 2 s) and a loaded machine's slack.
       expect(gapMs).toBeGreaterThanOrEqual(waitMs);
       expect(gapMs).toBeLessThan(waitMs + 5_000);
-      expect(await world.metric('tributary_fetch_retries_total', { reason: 'rate-limited' })).toBe(1);
+      expect(
+        await world.metric('tributary_messages_retried_total', { stage: 'fetch', reason: 'rate-limited' }),
+      ).toBe(1);
     },
   );
 });

@@ -103,7 +103,9 @@ describe('fetcher: failures are classified (docs/architecture.md §5.2)', () => 
     expect(record?.status).toBe(200);
     expect(world.attempts(path)).toBe(3);
     expect(await world.deadLetters()).toEqual([]);
-    expect(await world.metric('tributary_fetch_retries_total', { reason: 'upstream-5xx' })).toBe(2);
+    expect(
+      await world.metric('tributary_messages_retried_total', { stage: 'fetch', reason: 'upstream-5xx' }),
+    ).toBe(2);
   });
 
   it('dead-letters a 404 at once, without retrying', async () => {

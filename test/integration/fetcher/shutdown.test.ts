@@ -51,6 +51,8 @@ function startFetcherProcess(amqpUrl: string, demoPort: number): ServiceProcess 
     FETCH_PER_HOST_RATE: '0',
     FETCH_BACKOFF_BASE_MS: '50',
     FETCH_BACKOFF_MAX_MS: '200',
+    // One attempt per job: a job handed back at shutdown that spent its attempt would be dead-lettered.
+    FETCH_MAX_ATTEMPTS: '1',
   });
 }
 
@@ -105,6 +107,7 @@ describe('fetcher process: graceful SIGTERM', () => {
       what: `every job's record (have ${seen.size}; fetcher said: ${second.output().slice(-500)})`,
     });
     expect([...seen].sort()).toEqual(jobs.map((j) => j.id).sort());
+    // The jobs handed back spent no attempt: with one attempt each, a spent one would be a dead letter.
     expect(await countMessages(amqpUrl, 'fetch.dead')).toBe(0);
     second.child.kill('SIGTERM');
     const [secondCode] = (await once(second.child, 'exit')) as [number | null];
