@@ -41,6 +41,12 @@ describe('toRawRecord', () => {
     expect(RawRecordSchema.safeParse(record).success).toBe(true);
   });
 
+  it("carries the job's batch, so the batch can learn how the job ended", () => {
+    const record = toRawRecord({ ...job, batch: 'b-1' }, response(200, 'x'), timing, 1_000);
+    expect(record.batch).toBe('b-1');
+    expect(toRawRecord(job, response(200, 'x'), timing, 1_000)).not.toHaveProperty('batch');
+  });
+
   it('compresses a body above the threshold, and it unpacks to the same bytes', () => {
     const body = 'x'.repeat(5_000);
     const record = toRawRecord(job, response(200, body), timing, 1_000);

@@ -38,6 +38,7 @@ export function toRawRecord(
     ...packed,
     ...(job.meta === undefined ? {} : { meta: job.meta }),
     ...(job.source === undefined ? {} : { source: job.source }),
+    ...(job.batch === undefined ? {} : { batch: job.batch }),
   };
 }
 
