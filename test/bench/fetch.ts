@@ -311,6 +311,7 @@ async function fetcherRate(url: string): Promise<number> {
     traceparent: newTraceparent(),
     traceId: undefined,
     redelivered: false,
+    routingKey: 'fetch',
     headers: {},
     logger,
   };

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { BrokerConnection } from './connection.ts';
 import { selectBucket } from './delay-buckets.ts';
 import { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
-import { decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
+import { type Decoded, decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import type { Outcome } from './outcome.ts';
 import type { Publisher } from './publisher.ts';
@@ -20,6 +20,8 @@ export interface Delivery {
   traceparent: string;
   traceId: string | undefined;
   redelivered: boolean;
+  /** The routing key the message was published (or dead-lettered) with. */
+  routingKey: string;
   headers: MessageHeaders;
   /** A child logger bound to the stage, trace and message. */
   logger: Logger;
@@ -34,7 +36,11 @@ export type ConsumerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 export interface ConsumerOptions<T> extends FailurePolicy {
   stage: Stage;
+  /** The queue to consume; the stage's work queue by default. */
+  queue?: string;
   schema: z.ZodType<T>;
+  /** Reads the body instead of JSON and `schema`: for a queue whose bodies are not all of one schema. */
+  decode?: (content: Buffer) => Decoded<T>;
   /** Unacked messages the broker may push at once; never unlimited. */
   prefetch: number;
   logger: Logger;
@@ -97,7 +103,7 @@ export class Consumer<T> {
   start(): void {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
-    const queue = this.#connection.topology.names.stage(this.#options.stage).queue;
+    const queue = this.#options.queue ?? this.#connection.topology.names.stage(this.#options.stage).queue;
     this.#wrapper = this.#connection.createChannel(`consumer:${this.#options.stage}`, async (channel) => {
       if (this.#state !== 'running') return;
       this.#liveChannels.set(channel, undefined);
@@ -209,6 +215,7 @@ export class Consumer<T> {
       traceparent,
       traceId,
       redelivered: msg.fields.redelivered,
+      routingKey: msg.fields.routingKey,
       headers,
       get logger() {
         logger ??= baseLogger.child({ stage, traceId, messageId });
@@ -217,7 +224,9 @@ export class Consumer<T> {
     };
     let result: Outcome;
     try {
-      const decoded = decodeMessage(msg.content, this.#options.schema);
+      const decoded = this.#options.decode
+        ? this.#options.decode(msg.content)
+        : decodeMessage(msg.content, this.#options.schema);
       result = decoded.ok
         ? ((await this.#handler(decoded.value, delivery)) ?? { kind: 'done' })
         : { kind: 'dead', reason: 'invalid-message', message: decoded.error };
@@ -226,6 +235,11 @@ export class Consumer<T> {
       delivery.logger.warn({ err, attempt, outcome: result.kind }, 'handler failed');
     }
     try {
+      if (result.kind === 'requeue') {
+        if (this.#liveChannels.has(channel)) channel.nack(msg, false, true);
+        this.#durationTimer('requeue')?.observe((performance.now() - started) / 1000);
+        return;
+      }
       const final = result.kind === 'done' ? 'done' : await this.#settle(msg, delivery, result);
       if (this.#liveChannels.has(channel)) {
         channel.ack(msg);
@@ -241,7 +255,11 @@ export class Consumer<T> {
   }
 
   /** Makes the outcome durable; returns the outcome's kind as finally applied. */
-  async #settle(msg: ConsumeMessage, delivery: Delivery, result: Outcome): Promise<Outcome['kind']> {
+  async #settle(
+    msg: ConsumeMessage,
+    delivery: Delivery,
+    result: Exclude<Outcome, { kind: 'requeue' }>,
+  ): Promise<Outcome['kind']> {
     const { stage, metrics, maxAttempts } = this.#options;
     if (result.kind === 'done') return 'done';
     const { attempt, headers, logger } = delivery;

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { BrokerConnection } from './connection.ts';
 import { Consumer, type Handler } from './consumer.ts';
+import type { Decoded } from './message-decoding.ts';
 import { MessagingMetrics } from './metrics.ts';
 import { Publisher } from './publisher.ts';
 import type { messagingSettings } from './settings.ts';
@@ -23,6 +24,8 @@ export interface StageConsumerOptions {
   backoff: BackoffPolicy;
   /** Deferrals (retries that spend no attempt, e.g. an open circuit) before a dead letter; default 100. */
   maxDeferrals?: number;
+  /** A queue other than the stage's work queue (the batch records' copy of dead letters). */
+  queue?: string;
 }
 
 export interface Messaging {
@@ -32,7 +35,8 @@ export interface Messaging {
   consume<T>(
     stage: Stage,
     schema: z.ZodType<T>,
-    options: StageConsumerOptions,
+    /** `decode` reads bodies that are not all of one schema (see ConsumerOptions). */
+    options: StageConsumerOptions & { decode?: (content: Buffer) => Decoded<T> },
     handler: Handler<T>,
   ): Consumer<T>;
 }
@@ -79,9 +83,10 @@ export function startMessaging(ctx: MessagingContext, name: string): Messaging {
         handler,
       );
       consumer.start();
-      lifecycle.add('stop-intake', `consumer:${stage}`, () => consumer.stopTaking());
-      lifecycle.add('settle', `consumer:${stage}`, () => consumer.stop());
-      readiness.addReadinessCheck(`consumer:${stage}`, () => ({
+      const name = `consumer:${options.queue ?? stage}`;
+      lifecycle.add('stop-intake', name, () => consumer.stopTaking());
+      lifecycle.add('settle', name, () => consumer.stop());
+      readiness.addReadinessCheck(name, () => ({
         ready: consumer.isConsuming,
         detail: consumer.state,
       }));

@@ -43,6 +43,7 @@ const delivery = {
   traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
   traceId: '0af7651916cd43dd8448eb211c80319c',
   redelivered: false,
+  routingKey: 'transform',
   headers: {},
   logger: createLogger({ service: 'transform-handler-test', level: 'silent' }),
 } satisfies Delivery;

@@ -1,17 +1,12 @@
-import { type Logger, sleep } from '@tributary/core';
-import {
-  backoffDelayMs,
-  type Delivery,
-  HandlerError,
-  type Outcome,
-  outcome,
-  type StoreMessage,
-} from '@tributary/messaging';
+import type { BatchJobRecord, StoreMessage } from '@tributary/contracts';
+import { backoffDelayMs, type Logger, sleep } from '@tributary/core';
+import { type Delivery, HandlerError, type Outcome, outcome } from '@tributary/messaging';
+import { type EndedAs, endedJobRecords } from './batch-outcomes.ts';
 import { Batcher } from './batcher.ts';
 import { StoreUnavailableError } from './errors.ts';
 import type { WriterMetrics } from './metrics.ts';
 import type { BatchReport, BatchStore } from './store.ts';
-import type { TransientReason } from './store-failures.ts';
+import { classifyStoreFailure, type TransientReason } from './store-failures.ts';
 
 export interface WriterOptions {
   /** Documents per batch (a message is never split). */
@@ -25,6 +20,8 @@ export interface WriterOptions {
 
 export interface WriterDeps {
   store: BatchStore;
+  /** Where the jobs of batches are recorded as ended; none in tests of the batching alone. */
+  batchRecords?: { recordEnded(records: readonly BatchJobRecord[]): Promise<void> };
   logger: Logger;
   metrics?: WriterMetrics;
   random?: () => number;
@@ -100,6 +97,7 @@ export class Writer {
       let report: BatchReport;
       try {
         report = await this.#deps.store.write(messages);
+        await this.#recordEnded(messages, report);
       } catch (err) {
         metrics?.flushDuration.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
         if (!(err instanceof StoreUnavailableError)) {
@@ -121,19 +119,35 @@ export class Writer {
     }
   }
 
+  /**
+   * Records the batch's jobs as ended, after their writes and before their acks; a failure fails the attempt
+   * like a failed write (the batch is written again, which changes nothing, then recorded).
+   */
+  async #recordEnded(messages: readonly StoreMessage[], report: BatchReport): Promise<void> {
+    const batchRecords = this.#deps.batchRecords;
+    if (!batchRecords) return;
+    const endings = report.results.map((result): EndedAs => {
+      if (result.kind === 'written' || result.kind === 'skipped') return 'stored';
+      if (result.kind === 'touched') return 'unchanged';
+      return 'not-ended';
+    });
+    const records = endedJobRecords(messages, endings, new Date());
+    try {
+      await batchRecords.recordEnded(records);
+    } catch (err) {
+      const failure = classifyStoreFailure(err);
+      if (failure.kind !== 'transient') throw err;
+      throw new StoreUnavailableError(failure.reason, { cause: err });
+    }
+  }
+
   /** Waits before the next attempt; past the shutdown deadline, hands the batch back instead. */
   async #backOff(err: StoreUnavailableError, attempt: number, messages: number): Promise<void> {
     const { logger } = this.#deps;
     const first = this.#failing === undefined;
     this.#failing = err.reason;
-    const delayMs = Math.max(
-      this.#options.retryBaseMs / 2,
-      backoffDelayMs(
-        attempt,
-        { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs },
-        this.#deps.random,
-      ),
-    );
+    const { retryBaseMs: baseMs, retryMaxMs: maxMs } = this.#options;
+    const delayMs = backoffDelayMs(attempt, { baseMs, maxMs, floorMs: baseMs / 2 }, this.#deps.random);
     if (this.#deadline !== undefined && Date.now() >= this.#deadline) {
       logger.warn(
         { err, messages },
