@@ -5,6 +5,7 @@ import { registerDead } from './commands/dead.ts';
 import { registerEnqueue } from './commands/enqueue.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTopology } from './commands/topology.ts';
+import { registerUp } from './commands/up.ts';
 
 /** Builds the command tree; each command's action returns its exit code. */
 export function buildProgram(setExit: (code: ExitCode) => void): Command {
@@ -20,6 +21,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   registerStatus(program, run);
   registerDead(program, run);
   registerTopology(program, run);
+  registerUp(program, run);
   return program;
 }
 

@@ -14,7 +14,16 @@ export interface Endpoints {
   source: 'environment' | 'infra-local';
 }
 
-/** The servers infra/local runs, each with a script of its own (`bash infra/local/<server>.sh start|stop|status`). */
+/** The variables that point a service or a `tributary` command at `endpoints`. */
+export function endpointEnv(endpoints: Endpoints): Record<string, string> {
+  return {
+    AMQP_URL: endpoints.amqpUrl,
+    MONGO_URL: endpoints.mongoUrl,
+    ...(endpoints.managementUrl === undefined ? {} : { RABBITMQ_MANAGEMENT_URL: endpoints.managementUrl }),
+  };
+}
+
+/** The servers infra/local runs, each with its own script: `infra/local/<server>.sh start|stop|status`. */
 const SERVERS = ['rabbitmq', 'ferretdb'] as const;
 type Server = (typeof SERVERS)[number];
 /** What `<server>.sh status` exits with when the server runs. */
@@ -106,7 +115,8 @@ export class LocalInfrastructure {
     if (start.code !== 0) {
       throw new LaunchError(
         'infrastructure-failed',
-        `infra/local/start.sh exited with ${start.code ?? start.signal}: ${start.stderrTail.at(-1) ?? 'no output'}`,
+        `infra/local/start.sh exited with ${start.code ?? start.signal}: ` +
+          (start.stderrTail.at(-1) ?? 'no output'),
         { lastLines: start.stderrTail },
       );
     }
@@ -150,7 +160,7 @@ export class LocalInfrastructure {
     return runCommand('bash', [infraScriptPath(script), ...args], {
       env: this.#options.env,
       ...(signal ? { signal } : {}),
-      // Their progress goes to stderr; stdout carries the export lines, credentials included, which stay here.
+      // Progress goes to stderr; stdout has the export lines, credentials included, which are not shown.
       onLine: (line, level, stream) => {
         if (stream === 'stderr') this.#options.onLine(line, level);
       },

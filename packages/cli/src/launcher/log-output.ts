@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import { styleText } from 'node:util';
 import { renderPrettyLine, type TextLevel, tagJsonLine } from './log-render.ts';
 
-/** `pretty` for a person at a terminal; `json` (one JSON object a line, `process` added) for everything else. */
+/**
+ * `pretty` for a person at a terminal; `json` (one JSON object a line, `process` added) for everything else.
+ */
 export type LogFormat = 'pretty' | 'json';
 
 export interface LogOutputOptions {
@@ -10,7 +12,10 @@ export interface LogOutputOptions {
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** By default `pretty` when the stream is a terminal, `json` otherwise. */
   format?: LogFormat;
-  /** By default on when the stream is a colour terminal and NO_COLOR / NODE_DISABLE_COLORS do not say otherwise. */
+  /**
+   * By default on when the stream is a colour terminal and NO_COLOR / NODE_DISABLE_COLORS do not say
+   * otherwise.
+   */
   color?: boolean;
 }
 
@@ -56,7 +61,9 @@ export class LogOutput {
     if (this.format === 'pretty') this.#stream.write(block.endsWith('\n') ? block : `${block}\n`);
   }
 
-  /** A stream whose lines are written as `processName`'s: the destination of the launcher's own pino logger. */
+  /**
+   * A stream whose lines are written as `processName`'s: the destination of the launcher's own pino logger.
+   */
   destinationFor(processName: string): Writable {
     let pending = '';
     return new Writable({

@@ -79,8 +79,8 @@ export function parseJsonLine(line: string): Record<string, unknown> | undefined
 }
 
 /**
- * The line for a machine: a JSON line with `process` set to the name of the process that wrote it (first among
- * its fields); a plain-text line becomes `{ time, level, process, msg }`.
+ * The line for a machine: a JSON line with `process` set to the name of the process that wrote it (first
+ * among its fields); a plain-text line becomes `{ time, level, process, msg }`.
  */
 export function tagJsonLine(processName: string, line: string, textLevel: TextLevel, now: Date): string {
   const record = parseJsonLine(line);
@@ -100,9 +100,9 @@ export interface PrettyOptions {
 }
 
 /**
- * The line for a person: `12:03:04.512 fetcher-1     WARN  retry scheduled  jobId=… reason=upstream-5xx`, with
- * the time in local time, at most a few fields, long values cut. A line that carries `lastLines` (the launcher's
- * report of a process that died) is followed by those lines, indented, each shown the same way.
+ * The line for a person: `12:03:04.512 fetcher-1     WARN  retry scheduled  jobId=… reason=upstream-5xx`,
+ * with the time in local time, at most a few fields, long values cut. A line that carries `lastLines` (the
+ * launcher's report of a process that died) is followed by those lines, indented, each shown the same way.
  */
 export function renderPrettyLine(
   processName: string,
@@ -128,7 +128,8 @@ export function renderPrettyLine(
     .join(' ');
   const head =
     `${style('gray', clock(Number.isNaN(time.getTime()) ? options.now : time))} ${name} ` +
-    `${style(LEVEL_STYLES[level] ?? 'none', level.toUpperCase().padEnd(5))} ${msg}${fields ? `  ${fields}` : ''}`;
+    `${style(LEVEL_STYLES[level] ?? 'none', level.toUpperCase().padEnd(5))} ${msg}` +
+    (fields ? `  ${fields}` : '');
   const tail = lastLinesOf(record);
   if (tail.length === 0) return head;
   const about = typeof record.processName === 'string' ? record.processName : processName;
@@ -146,7 +147,8 @@ function levelName(level: unknown): string {
 /** HH:MM:SS.mmm in local time. */
 function clock(time: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(time.getHours())}:${two(time.getMinutes())}:${two(time.getSeconds())}.${String(time.getMilliseconds()).padStart(3, '0')}`;
+  const millis = String(time.getMilliseconds()).padStart(3, '0');
+  return `${two(time.getHours())}:${two(time.getMinutes())}:${two(time.getSeconds())}.${millis}`;
 }
 
 function nameStyle(name: string): Style {
@@ -170,15 +172,12 @@ function fieldsOf(record: Record<string, unknown>): [string, string][] {
 
 function showValue(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
+  const message =
+    key === 'err' && typeof value === 'object' ? (value as { message?: unknown }).message : undefined;
+  const raw = typeof message === 'string' ? message : value;
   let text: string;
-  if (key === 'err' && typeof value === 'object') {
-    const err = value as { message?: unknown; type?: unknown };
-    text = typeof err.message === 'string' ? err.message : JSON.stringify(value);
-  } else if (typeof value === 'string') {
-    text = /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
-  } else {
-    text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
+  if (typeof raw === 'string') text = /[\s"=]/.test(raw) || raw === '' ? JSON.stringify(raw) : raw;
+  else text = typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
 }
 

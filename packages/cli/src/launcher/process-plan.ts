@@ -33,8 +33,8 @@ export interface ProcessPlanInput {
 const MAX_PORT = 65_535;
 
 /**
- * The processes to run, in pipeline order (demo API first, then fetchers, transformers, writers), each service
- * on its own HTTP port counted up from `httpPortBase`. Throws a LaunchError when a port falls outside
+ * The processes to run, in pipeline order (demo API first, then fetchers, transformers, writers), each
+ * service on its own HTTP port counted up from `httpPortBase`. Throws a LaunchError when a port falls outside
  * 1..65535 or the demo API's port is one of the services'.
  */
 export function planProcesses(input: ProcessPlanInput): ProcessSpec[] {
@@ -67,8 +67,8 @@ export function planProcesses(input: ProcessPlanInput): ProcessSpec[] {
     if (input.demoPort >= input.httpPortBase && input.demoPort <= last) {
       throw new LaunchError(
         'invalid-options',
-        `the demo API's port ${input.demoPort} is one of the services' HTTP ports ${input.httpPortBase}..${last}; ` +
-          'choose another demo port or HTTP port base',
+        `the demo API's port ${input.demoPort} is one of the services' HTTP ports ` +
+          `${input.httpPortBase}..${last}; choose another demo port or HTTP port base`,
       );
     }
     specs.push({ name: 'demo-api', service: 'demo-api', port: input.demoPort, readyPath: '/healthz' });
@@ -85,11 +85,11 @@ export function planProcesses(input: ProcessPlanInput): ProcessSpec[] {
 
 /**
  * The order of a graceful stop, one group at a time: fetchers first (no new records enter the pipeline), then
- * transformers, then writers (which flush what reached them), then the demo API, which nothing needs any more.
+ * transformers, then writers (which flush what reached them), then the demo API, which nothing needs now.
  */
-export function stopOrder<T extends Pick<ProcessSpec, 'service'>>(processes: readonly T[]): T[][] {
+export function stopOrder<T>(items: readonly T[], serviceOf: (item: T) => ServiceName): T[][] {
   const order: readonly ServiceName[] = [...PIPELINE_SERVICES, 'demo-api'];
   return order
-    .map((service) => processes.filter((process) => process.service === service))
+    .map((service) => items.filter((item) => serviceOf(item) === service))
     .filter((group) => group.length > 0);
 }

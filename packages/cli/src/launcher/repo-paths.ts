@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository this launcher belongs to (packages/cli/src/launcher → the root), whatever the working directory. */
+/** The repository root (four levels above packages/cli/src/launcher), whatever the working directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export type ServiceName = 'demo-api' | 'fetcher' | 'transformer' | 'writer';

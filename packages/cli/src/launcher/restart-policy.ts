@@ -17,7 +17,9 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   maxDelayMs: 10_000,
 };
 
-/** The exit code of every Tributary process whose configuration is invalid (see runService in packages/core). */
+/**
+ * The exit code of every Tributary process whose configuration is invalid (see runService in packages/core).
+ */
 export const INVALID_CONFIGURATION_EXIT_CODE = 2;
 
 export type RestartDecision =
@@ -27,8 +29,8 @@ export type RestartDecision =
 /**
  * What to do after a process died on its own at `nowMs`, given the times of its earlier deaths: deaths older
  * than the window are forgotten; with k deaths in the window (this one included) it is restarted after
- * `min(maxDelayMs, baseDelayMs × 2^(k−1))` while k ≤ maxRestarts, and given up otherwise. A process that exits
- * with the invalid-configuration code is given up at once: starting it again cannot help.
+ * `min(maxDelayMs, baseDelayMs × 2^(k−1))` while k ≤ maxRestarts, and given up otherwise. A process that
+ * exits with the invalid-configuration code is given up at once: starting it again cannot help.
  */
 export function decideRestart(
   previousExits: readonly number[],

@@ -2,7 +2,7 @@ import type { ProcessSpec } from './process-plan.ts';
 
 /** What every process's environment is built from. */
 export interface ServiceEnvContext {
-  /** The launcher's own environment: everything in it passes through (TRIBUTARY_PREFIX, MONGO_DB, LOG_LEVEL…). */
+  /** The launcher's own environment; everything in it passes through (TRIBUTARY_PREFIX, MONGO_DB…). */
   base: NodeJS.ProcessEnv;
   amqpUrl: string;
   mongoUrl: string;
@@ -61,6 +61,12 @@ function withHost(list: string | undefined, host: string): string {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   return [...new Set([...hosts, host])].join(',');
+}
+
+/** The address a process binds its port on: DEMO_HOST for the demo API, HTTP_HOST for the others. */
+export function bindHost(spec: Pick<ProcessSpec, 'service'>, base: NodeJS.ProcessEnv): string {
+  const configured = spec.service === 'demo-api' ? base.DEMO_HOST : base.HTTP_HOST;
+  return configured?.trim() || DEFAULT_BIND_HOST;
 }
 
 /** The address to probe a process at: where it binds, or loopback when it binds every address. */

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@tributary/core';
+
+/** The `tributary` command as users run it. */
+export const CLI_MAIN = fileURLToPath(new URL('../../../packages/cli/src/main.ts', import.meta.url));
+
+export type LogLine = Record<string, unknown>;
+
+/** `tributary up …` running as a child process, its JSON output parsed as it arrives. */
+export interface UpProcess {
+  child: ChildProcess;
+  /** Every JSON line so far. */
+  lines(): LogLine[];
+  /** The raw output so far, for failure messages. */
+  output(): string;
+  /** The first line (already written or still to come) that matches, within `timeoutMs`. */
+  waitForLine(what: string, match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
+  /** How it exited, within `timeoutMs`; rejects when it did not. */
+  exit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startUp(args: readonly string[], env: Record<string, string>): UpProcess {
+  const child = spawn(process.execPath, [CLI_MAIN, 'up', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  let output = '';
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    pending += chunk.toString();
+    const complete = pending.split('\n');
+    pending = complete.pop() ?? '';
+    for (const line of complete) {
+      if (line.startsWith('{')) lines.push(JSON.parse(line) as LogLine);
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  return {
+    child,
+    lines: () => [...lines],
+    output: () => output,
+    async waitForLine(what, match, timeoutMs) {
+      try {
+        await waitFor(() => lines.some(match), { timeoutMs, intervalMs: 100, what });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; output so far:\n${output.slice(-6_000)}`, { cause: err });
+      }
+      const found = lines.find(match);
+      if (!found) throw new Error(`no line for ${what}`);
+      return found;
+    },
+    async exit(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`tributary up did not exit within ${timeoutMs} ms; output:\n${output.slice(-6_000)}`),
+            ),
+          timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** SIGKILLs `up` if a test left it running (its services then stay; their pids are killed too when known). */
+export async function killUp(up: UpProcess | undefined, pids: readonly number[] = []): Promise<void> {
+  if (!up) return;
+  if (up.child.exitCode === null && up.child.signalCode === null) {
+    up.child.kill('SIGKILL');
+    await once(up.child, 'exit');
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** True while process `pid` exists. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True while any process is left in process group `pgid` (a launched service's group is its pid). */
+export function groupAlive(pgid: number): boolean {
+  return pidAlive(-pgid);
+}
+
+async function portFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A first port of `count` consecutive free ports, picked at random so that parallel tests do not collide. */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const ports = Array.from({ length: count }, (_, index) => base + index);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+/** The pids and ports `up` reported in its "every process is ready" line. */
+export function readyProcesses(line: LogLine): { name: string; pid: number; httpPort: number }[] {
+  return line.processes as { name: string; pid: number; httpPort: number }[];
+}
