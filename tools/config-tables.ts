@@ -54,7 +54,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rendered = renderReadme(readme);
   if (process.argv.includes('--check')) {
     if (rendered !== readme) {
-      process.stderr.write('README.md: the configuration tables differ from the settings; run npm run docs:config\n');
+      process.stderr.write(
+        'README.md: the configuration tables differ from the settings; run npm run docs:config\n',
+      );
       process.exitCode = 1;
     }
   } else if (rendered !== readme) {

@@ -33,7 +33,10 @@ export interface WriterService {
  * close (MongoDB, broker connection). Resolves undefined when shut down before the database was ready.
  */
 export async function startWriter(
-  ctx: Pick<ServiceContext<WriterServiceSettings>, 'config' | 'logger' | 'registry' | 'lifecycle' | 'readiness'>,
+  ctx: Pick<
+    ServiceContext<WriterServiceSettings>,
+    'config' | 'logger' | 'registry' | 'lifecycle' | 'readiness'
+  >,
 ): Promise<WriterService | undefined> {
   const { config, logger, registry, lifecycle, readiness } = ctx;
   const messaging = startMessaging(ctx, 'writer');
