@@ -1,7 +1,13 @@
 import { BATCH_COLLECTIONS, type BatchJobRecord, batchJobId, type Stage } from '@tributary/contracts';
 import { type Collection, type Db, MongoBulkWriteError } from 'mongodb';
+import { type IndexSpec, type ListedIndex, missingIndexes } from './document-indexes.ts';
 
 const DUPLICATE_KEY = 11000;
+/** `listIndexes` of a collection that does not exist yet. */
+const NAMESPACE_NOT_FOUND = 26;
+const BATCH_JOB_INDEXES: readonly IndexSpec[] = [
+  { key: { batch: 1, outcome: 1 }, name: 'batch_1_outcome_1' },
+];
 
 /**
  * Records how jobs of a batch ended, exactly once per (batch, job) however often a message is redelivered,
@@ -16,11 +22,16 @@ export class BatchRecords {
     this.#jobs = db.collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs);
   }
 
-  /** The index `tributary batch status` reads by. */
+  /** The index `tributary batch status` reads by, created alone when missing (see document-indexes.ts). */
   async ensureIndexes(): Promise<void> {
-    const existing = new Set((await this.#jobs.listIndexes().toArray()).map((index) => String(index.name)));
-    if (!existing.has('batch_1_outcome_1')) {
-      await this.#jobs.createIndex({ batch: 1, outcome: 1 }, { name: 'batch_1_outcome_1' });
+    let existing: ListedIndex[] = [];
+    try {
+      existing = await this.#jobs.listIndexes().toArray();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== NAMESPACE_NOT_FOUND) throw err;
+    }
+    for (const index of missingIndexes(existing, BATCH_JOB_INDEXES)) {
+      await this.#jobs.createIndex({ ...index.key }, { name: index.name });
     }
   }
 

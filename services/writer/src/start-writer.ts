@@ -1,16 +1,21 @@
-import type { ServiceContext } from '@tributary/core';
 import {
-  type Consumer,
-  type Messaging,
-  messagingSettings,
+  batchDeadLettersQueue,
   type StoreMessage,
   StoreMessageSchema,
-  startMessaging,
-} from '@tributary/messaging';
+  topologyNames,
+} from '@tributary/contracts';
+import type { ServiceContext } from '@tributary/core';
+import { type Consumer, type Messaging, messagingSettings, startMessaging } from '@tributary/messaging';
+import { z } from 'zod';
+import { BatchRecords } from './batch-records.ts';
 import { prefetchOf, writerSettings } from './config.ts';
+import { deadLetterRecorder } from './dead-letter-records.ts';
 import { WriterMetrics } from './metrics.ts';
 import { MongoStore } from './store.ts';
 import { Writer } from './writer.ts';
+
+/** Dead letters being recorded at once: they are rare, and each is one small insert. */
+const DEAD_LETTER_PREFETCH = 20;
 
 /** Everything the writer service reads from the environment. */
 export const writerServiceSettings = { ...messagingSettings, ...writerSettings };
@@ -64,6 +69,11 @@ export async function startWriter(
   readiness.addReadinessCheck('mongodb', () => store.readiness());
   if (!(await store.start())) return undefined;
 
+  const batchRecords = new BatchRecords(store.db);
+  await batchRecords.ensureIndexes().catch((err: unknown) => {
+    // Only `tributary batch status` reads by it; writing goes on without it, and the next start tries again.
+    logger.warn({ err }, 'could not ensure the index of the batch records');
+  });
   writer = new Writer(
     {
       batchSize: config.batchSize,
@@ -71,7 +81,7 @@ export async function startWriter(
       retryBaseMs: config.retryBaseMs,
       retryMaxMs: config.retryMaxMs,
     },
-    { store, logger, metrics },
+    { store, logger, metrics, batchRecords },
   );
   const consumer = messaging.consume(
     'store',
@@ -83,6 +93,26 @@ export async function startWriter(
     },
     writer.handle,
   );
+  // Every dead letter of every stage also arrives here, to be recorded in its batch.
+  const recorderStopping = new AbortController();
+  messaging.consume(
+    'store',
+    z.instanceof(Buffer),
+    {
+      queue: batchDeadLettersQueue(topologyNames(config.topologyPrefix)),
+      decode: (content) => ({ ok: true, value: content }),
+      prefetch: DEAD_LETTER_PREFETCH,
+      maxAttempts: config.maxAttempts,
+      backoff: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+    },
+    deadLetterRecorder({
+      records: batchRecords,
+      logger,
+      retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+      stopping: recorderStopping.signal,
+    }),
+  );
+  lifecycle.add('stop-intake', 'dead-letter-recorder', () => recorderStopping.abort());
   // A failing batch is retried for most of the grace period; what is left of it settles the hand-back.
   const drainDeadlineMs = Math.max(config.shutdownGracePeriodMs - 5_000, config.shutdownGracePeriodMs / 2);
   const draining = writer;

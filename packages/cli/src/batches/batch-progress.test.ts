@@ -5,12 +5,16 @@ const record = { _id: 'b1', createdAt: new Date('2026-01-01T00:00:00Z'), total: 
 
 describe('batch progress', () => {
   it('sums the outcomes, chunks of stored jobs, dead by stage and reason, and what is in flight', () => {
-    const progress = progressOf(record, [
-      { _id: { outcome: 'stored' }, count: 5, chunks: 12 },
-      { _id: { outcome: 'unchanged' }, count: 1, chunks: 0 },
-      { _id: { outcome: 'dead', stage: 'fetch', reason: 'http-4xx' }, count: 2, chunks: 0 },
-      { _id: { outcome: 'dead', stage: 'transform', reason: 'delivery-limit' }, count: 1, chunks: 0 },
-    ]);
+    const progress = progressOf(
+      record,
+      [
+        { _id: { outcome: 'stored' }, count: 5 },
+        { _id: { outcome: 'unchanged' }, count: 1 },
+        { _id: { outcome: 'dead', stage: 'fetch', reason: 'http-4xx' }, count: 2 },
+        { _id: { outcome: 'dead', stage: 'transform', reason: 'delivery-limit' }, count: 1 },
+      ],
+      12,
+    );
     expect(progress).toMatchObject({
       total: 10,
       ended: 9,
@@ -29,16 +33,14 @@ describe('batch progress', () => {
   });
 
   it('is finished only once enqueued and nothing is in flight', () => {
-    const all = [{ _id: { outcome: 'stored' as const }, count: 10, chunks: 10 }];
-    expect(isFinished(progressOf(record, all))).toBe(true);
+    const all = [{ _id: { outcome: 'stored' as const }, count: 10 }];
+    expect(isFinished(progressOf(record, all, 10))).toBe(true);
     const { enqueuedAt: _, ...stillEnqueuing } = record;
-    expect(isFinished(progressOf(stillEnqueuing, all))).toBe(false);
+    expect(isFinished(progressOf(stillEnqueuing, all, 10))).toBe(false);
   });
 
   it('never shows a negative in-flight count when outcomes arrive before the total grows', () => {
-    const progress = progressOf({ ...record, total: 2 }, [
-      { _id: { outcome: 'stored' }, count: 3, chunks: 3 },
-    ]);
+    const progress = progressOf({ ...record, total: 2 }, [{ _id: { outcome: 'stored' }, count: 3 }], 3);
     expect(progress).toMatchObject({ total: 3, inFlight: 0 });
   });
 });

@@ -33,34 +33,28 @@ export interface BatchProgress {
 export async function readBatchProgress(db: Db, batch: string): Promise<BatchProgress | undefined> {
   const record = await db.collection<BatchRecord>(BATCH_COLLECTIONS.batches).findOne({ _id: batch });
   if (!record) return undefined;
-  const groups = await db
-    .collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs)
-    .aggregate<{
-      _id: { outcome: JobOutcome; stage?: string; reason?: string };
-      count: number;
-      chunks: number;
-    }>([
+  const jobs = db.collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs);
+  const groups = await jobs
+    .aggregate<{ _id: { outcome: JobOutcome; stage?: string; reason?: string }; count: number }>([
       { $match: { batch } },
-      {
-        $group: {
-          _id: { outcome: '$outcome', stage: '$stage', reason: '$reason' },
-          count: { $sum: 1 },
-          chunks: { $sum: '$chunkCount' },
-        },
-      },
+      { $group: { _id: { outcome: '$outcome', stage: '$stage', reason: '$reason' }, count: { $sum: 1 } } },
     ])
     .toArray();
-  return progressOf(record, groups);
+  // Chunks are summed apart, grouped by nothing: FerretDB 1.24 sums a field to 0 in a group with a key.
+  const [stored] = await jobs
+    .aggregate<{ chunks: number }>([
+      { $match: { batch, outcome: 'stored' } },
+      { $group: { _id: null, chunks: { $sum: '$chunkCount' } } },
+    ])
+    .toArray();
+  return progressOf(record, groups, stored?.chunks ?? 0);
 }
 
 /** Pure: the progress from the batch record and its jobs grouped by outcome (and stage and reason). */
 export function progressOf(
   record: BatchRecord,
-  groups: readonly {
-    _id: { outcome: JobOutcome; stage?: string; reason?: string };
-    count: number;
-    chunks: number;
-  }[],
+  groups: readonly { _id: { outcome: JobOutcome; stage?: string; reason?: string }; count: number }[],
+  chunks: number,
 ): BatchProgress {
   const progress: BatchProgress = {
     batch: record._id,
@@ -71,14 +65,13 @@ export function progressOf(
     stored: 0,
     unchanged: 0,
     dead: 0,
-    chunks: 0,
+    chunks,
     deadBy: [],
     inFlight: 0,
   };
   for (const group of groups) {
     progress.ended += group.count;
     progress[group._id.outcome] += group.count;
-    if (group._id.outcome === 'stored') progress.chunks += group.chunks;
     if (group._id.outcome === 'dead') {
       progress.deadBy.push({
         stage: group._id.stage ?? 'unknown',
