@@ -80,7 +80,9 @@ export function progressOf(
       });
     }
   }
-  progress.deadBy.sort((a, b) => b.count - a.count || a.stage.localeCompare(b.stage));
+  progress.deadBy.sort(
+    (a, b) => b.count - a.count || a.stage.localeCompare(b.stage) || a.reason.localeCompare(b.reason),
+  );
   // Outcomes can be recorded before the enqueue's running total catches up with them.
   progress.total = Math.max(progress.total, progress.ended);
   progress.inFlight = progress.total - progress.ended;
