@@ -25,14 +25,59 @@ works_as_ferretdb() {
   [[ -x "$1" ]] && version="$("$1" --version 2>/dev/null)" && grep -qx "version: $FERRETDB_VERSION" <<<"$version"
 }
 
+# The Go toolchain FerretDB's go.mod asks for; fetched from the Go module proxy (golang.org/toolchain, the module
+# `go` itself downloads toolchains from) when the machine has no Go, or one too old to build it.
+readonly GO_TOOLCHAIN_VERSION=1.24.3
+readonly GO_TOOLCHAIN_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/tributary-local/go$GO_TOOLCHAIN_VERSION"
+
+# True when $1 is a go binary of at least the toolchain version above.
+recent_go() {
+  local version
+  version="$("$1" env GOVERSION 2>/dev/null)" || return 1
+  version="${version#go}"
+  [[ "$(printf '%s\n%s\n' "$GO_TOOLCHAIN_VERSION" "$version" | sort -V | head -n 1)" == "$GO_TOOLCHAIN_VERSION" ]]
+}
+
+install_go_toolchain() {
+  local arch zip url
+  case "$(uname -m)" in
+  x86_64 | amd64) arch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) die "no Go toolchain for $(uname -m); install Go $GO_TOOLCHAIN_VERSION or later, or set TRIBUTARY_FERRETDB_BIN" ;;
+  esac
+  ensure_curl
+  command -v unzip >/dev/null 2>&1 || apt_install unzip
+  url="${GOPROXY_TOOLCHAIN_URL:-https://proxy.golang.org}/golang.org/toolchain/@v/v0.0.1-go$GO_TOOLCHAIN_VERSION.linux-$arch.zip"
+  log "no Go $GO_TOOLCHAIN_VERSION or later here; fetching the Go toolchain from the Go module proxy ($url)"
+  mkdir -p "$(dirname "$GO_TOOLCHAIN_DIR")"
+  zip="$(mktemp "${TMPDIR:-/tmp}/go-toolchain.XXXXXX.zip")"
+  curl -fsSL --retry 3 -o "$zip" "$url" || {
+    rm -f "$zip"
+    die "downloading the Go toolchain failed ($url)"
+  }
+  rm -rf "$GO_TOOLCHAIN_DIR.tmp"
+  mkdir -p "$GO_TOOLCHAIN_DIR.tmp"
+  unzip -q "$zip" -d "$GO_TOOLCHAIN_DIR.tmp" || die "unpacking the Go toolchain failed"
+  rm -f "$zip"
+  rm -rf "$GO_TOOLCHAIN_DIR"
+  mv "$GO_TOOLCHAIN_DIR.tmp/golang.org/toolchain@v0.0.1-go$GO_TOOLCHAIN_VERSION.linux-$arch" "$GO_TOOLCHAIN_DIR"
+  rm -rf "$GO_TOOLCHAIN_DIR.tmp"
+  chmod -R u+x "$GO_TOOLCHAIN_DIR/bin" "$GO_TOOLCHAIN_DIR/pkg/tool"
+}
+
+# Prints a go binary recent enough to build FerretDB: the one on PATH or in /usr/local/go, else the toolchain
+# fetched once into the cache.
 find_go() {
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    echo /usr/local/go/bin/go
-  else
-    return 1
-  fi
+  local candidate
+  for candidate in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go "$GO_TOOLCHAIN_DIR/bin/go"; do
+    if [[ -n "$candidate" && -x "$candidate" ]] && recent_go "$candidate"; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  install_go_toolchain >&2
+  recent_go "$GO_TOOLCHAIN_DIR/bin/go" || die "the Go toolchain in $GO_TOOLCHAIN_DIR does not run"
+  echo "$GO_TOOLCHAIN_DIR/bin/go"
 }
 
 # `go install $MODULE/cmd/ferretdb@$FERRETDB_VERSION` builds a binary that panics at start ("Invalid
@@ -76,7 +121,7 @@ resolve_binary() {
     return 0
   fi
   local go
-  go="$(find_go)" || die "FerretDB $FERRETDB_VERSION is not built and there is no Go toolchain to build it (install Go, or set TRIBUTARY_FERRETDB_BIN)"
+  go="$(find_go)" || exit 1
   local installed
   installed="$("$go" env GOPATH)/bin/ferretdb"
   if works_as_ferretdb "$installed"; then
