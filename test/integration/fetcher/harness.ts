@@ -7,7 +7,7 @@ import {
   type RawRecord,
   topologyNames,
 } from '@tributary/contracts';
-import { createLogger, createRegistry, type Logger, waitFor } from '@tributary/core';
+import { createLogger, createRegistry, Lifecycle, type Logger, waitFor } from '@tributary/core';
 import { createDemoApi, type DemoApi, type DemoApiOptions } from '@tributary/demo-api';
 import { Fetcher, type FetcherOptions, prefetchOf, resolveFetcherOptions } from '@tributary/fetcher';
 import {
@@ -201,11 +201,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<FetcherWor
     },
     close() {
       closed ??= (async () => {
-        fetcher.drain();
-        await consumer.stop();
-        await fetcher.close();
-        await publisher.close();
-        await connection.close();
+        // The service's own shutdown order, from its phases rather than copied by hand.
+        const lifecycle = new Lifecycle({ logger, gracePeriodMs: 30_000, exit: () => {} });
+        lifecycle.add('close', 'broker-connection', () => connection.close());
+        lifecycle.add('flush', 'publisher', () => publisher.close());
+        lifecycle.add('close', 'fetcher', () => fetcher.close());
+        lifecycle.add('settle', 'consumer', () => consumer.stop());
+        lifecycle.add('stop-intake', 'fetcher', () => fetcher.drain());
+        if ((await lifecycle.shutdown('test')) !== 0) throw new Error('the fetcher did not shut down cleanly');
         await demo.close();
         await broker[Symbol.asyncDispose]();
       })();
