@@ -1,6 +1,6 @@
 import { errors as undiciErrors } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { classify, type Observation, observeError, statusClass, type Verdict } from './classify.ts';
+import { type AttemptVerdict, classify, type Observation, observeError, statusClass } from './classify.ts';
 import {
   BlockedAddressError,
   BodyTooLargeError,
@@ -21,18 +21,23 @@ const response = (status: number, retryAfterMs?: number): Observation => ({
 const error = (code: string | undefined): Observation => ({ kind: 'error', code });
 /** One of the fetcher's own errors, as the handler observes it. */
 const failure = (err: Error): Observation => observeError(err);
-const retry = (reason: string, delayMs: number, breakerFailure: boolean, hostPauseMs?: number): Verdict => ({
+const retry = (
+  reason: string,
+  delayMs: number,
+  breakerFailure: boolean,
+  hostPauseMs?: number,
+): AttemptVerdict => ({
   kind: 'retry',
   reason,
   delayMs,
   breakerFailure,
   hostPauseMs,
 });
-const dead = (reason: string): Verdict => ({ kind: 'dead', reason });
-const done: Verdict = { kind: 'done' };
+const dead = (reason: string): AttemptVerdict => ({ kind: 'dead', reason });
+const done: AttemptVerdict = { kind: 'done' };
 
 // [what, observation, attempt, verdict]
-const TABLE: [string, Observation, number, Verdict][] = [
+const TABLE: [string, Observation, number, AttemptVerdict][] = [
   ['200', response(200), 1, done],
   ['204', response(204), 1, done],
   ['304 not modified', response(304), 1, done],

@@ -14,7 +14,7 @@ export type Observation =
   /** Any other error: undici's, the socket layer's or DNS's, by its `code` (undefined when it has none). */
   | { kind: 'error'; code: string | undefined };
 
-export type Verdict =
+export type AttemptVerdict =
   | { kind: 'done' }
   | {
       kind: 'retry';
@@ -156,7 +156,7 @@ function ruleFor(observation: Observation): Rule {
   }
 }
 
-export function classify(observation: Observation, options: ClassifyOptions): Verdict {
+export function classify(observation: Observation, options: ClassifyOptions): AttemptVerdict {
   const rule = ruleFor(observation);
   if (rule.verdict === 'done') return { kind: 'done' };
   if (rule.verdict === 'dead') return { kind: 'dead', reason: rule.reason };

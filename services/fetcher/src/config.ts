@@ -146,6 +146,6 @@ export function resolveFetcherOptions(overrides: Partial<FetcherOptions> = {}): 
  * at FETCH_CONCURRENCY whatever the prefetch (measured: 10,000 jobs at 300 ms, concurrency 500: 1.2× the ideal
  * time with 2×, 1.3 to 1.4× with 1×).
  */
-export function prefetchOf(options: Pick<FetcherOptions, 'prefetch' | 'concurrency'>): number {
+export function prefetchForConcurrency(options: Pick<FetcherOptions, 'prefetch' | 'concurrency'>): number {
   return options.prefetch > 0 ? options.prefetch : Math.min(2 * options.concurrency, 65_535);
 }

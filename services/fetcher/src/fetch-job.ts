@@ -3,7 +3,7 @@ import type { BackoffPolicy } from '@tributary/core';
 import { type Delivery, type Outcome, outcome, ShuttingDownError } from '@tributary/messaging';
 import type { LimitFunction } from 'p-limit';
 import type { CircuitBreakers } from './circuit-breakers.ts';
-import { classify, type Observation, observeError, statusClass, type Verdict } from './classify.ts';
+import { type AttemptVerdict, classify, type Observation, observeError, statusClass } from './classify.ts';
 import { CircuitOpenError, CorruptedResponseError, HostPausedError } from './errors.ts';
 import type { HostLimits } from './host-limits.ts';
 import { type HttpClient, type HttpResponse, headerValue } from './http-client.ts';
@@ -39,7 +39,7 @@ export interface FetchJobDeps {
 
 /** One attempt, classified. */
 interface Attempt {
-  verdict: Verdict;
+  verdict: AttemptVerdict;
   response: HttpResponse | undefined;
   status: number | undefined;
   /** Why the attempt failed, for the dead letter and the log. */

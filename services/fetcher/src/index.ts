@@ -1,2 +1,7 @@
-export { type FetcherOptions, fetcherSettings, prefetchOf, resolveFetcherOptions } from './config.ts';
+export {
+  type FetcherOptions,
+  fetcherSettings,
+  prefetchForConcurrency,
+  resolveFetcherOptions,
+} from './config.ts';
 export { Fetcher } from './fetcher.ts';

@@ -1,7 +1,7 @@
 import { childTraceparent, FetchJobSchema } from '@tributary/contracts';
 import { runService } from '@tributary/core';
 import { messagingSettings, startMessaging } from '@tributary/messaging';
-import { fetcherRules, fetcherSettings, prefetchOf } from './config.ts';
+import { fetcherRules, fetcherSettings, prefetchForConcurrency } from './config.ts';
 import { Fetcher } from './fetcher.ts';
 
 await runService(
@@ -24,7 +24,7 @@ await runService(
       'fetch',
       FetchJobSchema,
       {
-        prefetch: prefetchOf(config),
+        prefetch: prefetchForConcurrency(config),
         maxAttempts: config.maxAttempts,
         backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
       },

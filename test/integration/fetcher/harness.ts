@@ -9,7 +9,12 @@ import {
 } from '@tributary/contracts';
 import { createLogger, createRegistry, Lifecycle, type Logger, waitFor } from '@tributary/core';
 import { createDemoApi, type DemoApi, type DemoApiOptions } from '@tributary/demo-api';
-import { Fetcher, type FetcherOptions, prefetchOf, resolveFetcherOptions } from '@tributary/fetcher';
+import {
+  Fetcher,
+  type FetcherOptions,
+  prefetchForConcurrency,
+  resolveFetcherOptions,
+} from '@tributary/fetcher';
 import {
   BrokerConnection,
   Consumer,
@@ -138,7 +143,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<FetcherWor
     {
       stage: 'fetch',
       schema: FetchJobSchema,
-      prefetch: prefetchOf(fetcherOptions),
+      prefetch: prefetchForConcurrency(fetcherOptions),
       maxAttempts: fetcherOptions.maxAttempts,
       backoff: { baseMs: fetcherOptions.backoffBaseMs, maxMs: fetcherOptions.backoffMaxMs },
       logger,
@@ -208,7 +213,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<FetcherWor
         lifecycle.add('close', 'fetcher', () => fetcher.close());
         lifecycle.add('settle', 'consumer', () => consumer.stop());
         lifecycle.add('stop-intake', 'fetcher', () => fetcher.drain());
-        if ((await lifecycle.shutdown('test')) !== 0) throw new Error('the fetcher did not shut down cleanly');
+        if ((await lifecycle.shutdown('test')) !== 0)
+          throw new Error('the fetcher did not shut down cleanly');
         await demo.close();
         await broker[Symbol.asyncDispose]();
       })();
