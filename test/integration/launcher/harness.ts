@@ -22,9 +22,14 @@ export interface UpProcess {
   exit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startUp(args: readonly string[], env: Record<string, string>): UpProcess {
+/** With `inherit: false`, `env` is the whole environment (the test's own AMQP_URL and MONGO_URL left out). */
+export function startUp(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { inherit?: boolean } = {},
+): UpProcess {
   const child = spawn(process.execPath, [CLI_MAIN, 'up', ...args], {
-    env: { ...process.env, ...env },
+    env: options.inherit === false ? env : { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];
@@ -111,7 +116,7 @@ export function groupAlive(pgid: number): boolean {
   return pidAlive(-pgid);
 }
 
-async function portFree(port: number): Promise<boolean> {
+export async function portFree(port: number): Promise<boolean> {
   const server = createServer();
   return new Promise((resolve) => {
     server.once('error', () => resolve(false));
