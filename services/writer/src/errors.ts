@@ -25,3 +25,17 @@ export class StoreClosedError extends Error {
     this.name = 'StoreClosedError';
   }
 }
+
+/**
+ * The documents collection has an index with the name of one the writer needs, on other keys. Starting again
+ * cannot help: someone must drop or rename that index.
+ */
+export class IndexConflictError extends Error {
+  readonly reason = 'index-conflict';
+  readonly retryable = false;
+
+  constructor(name: string, existingKey: string, wantedKey: string) {
+    super(`index ${name} exists with key { ${existingKey} }; the writer needs it on { ${wantedKey} }`);
+    this.name = 'IndexConflictError';
+  }
+}

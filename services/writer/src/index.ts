@@ -9,8 +9,15 @@ export {
   type WritePlan,
 } from './bulk-plan.ts';
 export { prefetchOf, type WriteConcernLevel, type WriterConfig, writerSettings } from './config.ts';
-export { StoreClosedError, StoreUnavailableError } from './errors.ts';
+export {
+  DOCUMENT_INDEXES,
+  type IndexSpec,
+  type ListedIndex,
+  missingIndexes,
+} from './document-indexes.ts';
+export { IndexConflictError, StoreClosedError, StoreUnavailableError } from './errors.ts';
 export { type DocumentResult, WriterMetrics } from './metrics.ts';
+export { type ServerProfile, serverProfileOf, type WritePlanKind } from './server-profile.ts';
 export {
   startWriter,
   type WriterService,
@@ -20,7 +27,6 @@ export {
 export {
   type BatchReport,
   type BatchStore,
-  DOCUMENT_INDEXES,
   type MessageResult,
   MongoStore,
   type MongoStoreOptions,

@@ -34,7 +34,15 @@ function bulkError(
   );
 }
 
-const noServer = {} as TopologyDescription;
+const noServer = { servers: new Map() } as unknown as TopologyDescription;
+
+/** What the driver throws when sending a bulk write meets `error` (a driver error, not a server reply). */
+function wrappedInBulkError(error: Error): MongoBulkWriteError {
+  return new MongoBulkWriteError(
+    error as unknown as ConstructorParameters<typeof MongoBulkWriteError>[0],
+    bulkResult(),
+  );
+}
 
 const table: [string, unknown, StoreFailure][] = [
   [
@@ -45,6 +53,20 @@ const table: [string, unknown, StoreFailure][] = [
   [
     'no server selected in time',
     new MongoServerSelectionError('Server selection timed out after 5000 ms', noServer),
+    { kind: 'transient', reason: 'unreachable' },
+  ],
+  [
+    'a bulk write meeting a refused connection',
+    wrappedInBulkError(
+      Object.assign(new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017'), {
+        beforeHandshake: false,
+      }),
+    ),
+    { kind: 'transient', reason: 'unreachable' },
+  ],
+  [
+    'a bulk write finding no server',
+    wrappedInBulkError(new MongoServerSelectionError('Server selection timed out after 1000 ms', noServer)),
     { kind: 'transient', reason: 'unreachable' },
   ],
   ['a socket timeout', new MongoNetworkTimeoutError('timed out'), { kind: 'transient', reason: 'timeout' }],

@@ -77,13 +77,29 @@ export function classifyStoreFailure(err: unknown): StoreFailure {
     if (err.result?.getWriteConcernError?.()) return { kind: 'transient', reason: 'write-concern' };
     const writeErrors = err.writeErrors;
     const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (list.length === 0) return classifyServerError(err);
+    if (list.length === 0) return wrappedDriverFailure(err) ?? classifyServerError(err);
     if (list.some((w) => TRANSIENT_CODES.has(w.code))) return { kind: 'transient', reason: 'server-error' };
     return { kind: 'document', message: list[0]?.errmsg ?? err.message };
   }
   if (err instanceof MongoServerError) return classifyServerError(err);
   if (err instanceof MongoError) return { kind: 'transient', reason: 'server-error' };
   return { kind: 'unexpected' };
+}
+
+/**
+ * A failure met while sending a bulk write (a refused or dropped connection, no server to select) reaches the
+ * caller as a MongoBulkWriteError without write errors, into which the driver copied the own fields of the
+ * error it wraps (its class is lost): a network error's `beforeHandshake`, a server selection error's `reason`
+ * (the topology it saw, with its `servers`).
+ */
+function wrappedDriverFailure(err: MongoBulkWriteError): StoreFailure | undefined {
+  const fields = err as unknown as { beforeHandshake?: unknown; reason?: unknown };
+  const topology = fields.reason;
+  if (typeof fields.beforeHandshake === 'boolean') return { kind: 'transient', reason: 'unreachable' };
+  if (typeof topology === 'object' && topology !== null && 'servers' in topology) {
+    return { kind: 'transient', reason: 'unreachable' };
+  }
+  return undefined;
 }
 
 /**

@@ -3,8 +3,11 @@ import { backoffDelayMs, type StoreMessage } from '@tributary/messaging';
 import {
   type BulkWriteResult,
   type Collection,
+  type Db,
+  type Document,
   MongoBulkWriteError,
   MongoClient,
+  MongoServerError,
   type WriteConcernSettings,
 } from 'mongodb';
 import {
@@ -13,9 +16,13 @@ import {
   type StoredSourceState,
   sourcesToRead,
   type Verdict,
+  type WritePlan,
 } from './bulk-plan.ts';
 import type { WriteConcernLevel } from './config.ts';
+import { type ListedIndex, missingIndexes } from './document-indexes.ts';
 import { StoreClosedError, StoreUnavailableError } from './errors.ts';
+import { jobIdsOf, remainingPlan, unsettledMessages } from './insert-first.ts';
+import { type ServerProfile, serverProfileOf } from './server-profile.ts';
 import { classifyStoreFailure } from './store-failures.ts';
 import type { SourceRecord, StoredDocument } from './stored-records.ts';
 
@@ -58,19 +65,13 @@ export interface BatchStore {
   write(messages: readonly StoreMessage[]): Promise<BatchReport>;
 }
 
-/** The indexes of the documents collection, ensured at every start (createIndexes is idempotent). */
-export const DOCUMENT_INDEXES = [
-  { key: { jobId: 1, chunkIndex: 1 }, name: 'jobId_1_chunkIndex_1' },
-  { key: { contentHash: 1 }, name: 'contentHash_1' },
-  { key: { sourceUrl: 1 }, name: 'sourceUrl_1' },
-  { key: { transformedAt: 1 }, name: 'transformedAt_1' },
-] as const;
-
-/** FerretDB 1.x (SQLite) holds a connection per updated document until the command ends, from a pool of 100. */
-const FERRETDB_OPS_PER_COMMAND = 50;
 const DEFAULT_MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
+/** `listIndexes` of a collection that does not exist yet (MongoDB and FerretDB alike). */
+const NAMESPACE_NOT_FOUND = 26;
 
 type StoreState = 'idle' | 'starting' | 'running' | 'closed';
+
+const NOTHING_STORED: ReadonlyMap<string, StoredSourceState> = new Map();
 
 interface Tally {
   inserted: number;
@@ -83,10 +84,16 @@ interface Tally {
 
 /**
  * The MongoDB side of the writer. `start()` connects, learns the server's limits and ensures the indexes;
- * `write()` makes one attempt at a batch: it reads the stored state of the batch's sources (one query), plans
- * the writes (bulk-plan.ts) and runs them as unordered bulk writes with the configured write concern, in three
- * phases: chunks (inserts for new sources, then upserts), stale-chunk removals, source records (inserts, then
- * upserts and touches). No transactions: every step is idempotent and the order makes a crash anywhere safe.
+ * `write()` makes one attempt at a batch: it learns the stored state of the batch's sources, plans the writes
+ * (bulk-plan.ts) and runs them as unordered bulk writes with the configured write concern, in three phases:
+ * chunks (inserts for new sources, then upserts), stale-chunk removals, source records (inserts, then upserts
+ * and touches). No transactions: every step is idempotent and the order makes a crash anywhere safe.
+ *
+ * On MongoDB the state is read first, in one `$in` query on `_id`. FerretDB 1.x looks nothing up through an
+ * index (server-profile.ts says why): every read, update, upsert and delete there costs time in proportion to
+ * the collection, and only inserts do not. So on FerretDB the writer inserts first and reads only the sources
+ * the inserts show to be known (insert-first.ts): first ingestion costs the same at any store size;
+ * re-ingestion still scans.
  *
  * An insert that fails (a duplicate key, or a refused document) is named by its index, which every server
  * reports right for inserts, and its upsert fallback joins the upserts. A failed update or delete command that
@@ -111,6 +118,7 @@ export class MongoStore implements BatchStore {
   #state: StoreState = 'idle';
   #maxDocumentBytes = DEFAULT_MAX_BSON_OBJECT_SIZE;
   #opsPerCommand = Number.POSITIVE_INFINITY;
+  #profile: ServerProfile = serverProfileOf({});
   #writeFailure: string | undefined;
   #heartbeatFailure: string | undefined;
 
@@ -145,6 +153,11 @@ export class MongoStore implements BatchStore {
       return { ready: false, detail: this.#state === 'closed' ? 'closed' : 'connecting' };
     const failure = this.#writeFailure ?? this.#heartbeatFailure;
     return failure ? { ready: false, detail: failure } : { ready: true };
+  }
+
+  /** The database, for the batch records kept beside the documents and sources. */
+  get db(): Db {
+    return this.#client.db(this.#options.dbName);
   }
 
   /** The largest document the server takes, from its hello (known after `start()`). */
@@ -188,30 +201,64 @@ export class MongoStore implements BatchStore {
     const db = this.#client.db(this.#options.dbName);
     const hello = await db.command({ hello: 1 });
     const buildInfo = await db.command({ buildInfo: 1 });
-    const ferretdb = typeof buildInfo.ferretdbVersion === 'string';
     this.#maxDocumentBytes =
       typeof hello.maxBsonObjectSize === 'number' ? hello.maxBsonObjectSize : DEFAULT_MAX_BSON_OBJECT_SIZE;
+    const created = await this.#ensureIndexes();
+    const explain = typeof buildInfo.ferretdbVersion === 'string' ? await this.#explainIdLookup() : undefined;
+    this.#profile = serverProfileOf(buildInfo, explain);
     this.#opsPerCommand =
-      this.#options.opsPerCommand > 0
-        ? this.#options.opsPerCommand
-        : ferretdb
-          ? FERRETDB_OPS_PER_COMMAND
-          : Number.POSITIVE_INFINITY;
-    await this.#documents.createIndexes(
-      DOCUMENT_INDEXES.map((index) => ({ key: { ...index.key }, name: index.name })),
-    );
+      this.#options.opsPerCommand > 0 ? this.#options.opsPerCommand : this.#profile.opsPerCommand;
     this.#writeFailure = undefined;
     this.#logger.info(
       {
         mongo: redactUrl(this.#options.url),
         db: this.#options.dbName,
-        server: buildInfo.version,
-        ferretdb: ferretdb ? buildInfo.ferretdbVersion : undefined,
+        server: this.#profile.name,
         maxDocumentBytes: this.#maxDocumentBytes,
         opsPerCommand: Number.isFinite(this.#opsPerCommand) ? this.#opsPerCommand : 'unlimited',
+        writePlan: this.#profile.writePlan,
+        combineStaleRemovals: this.#profile.combineStaleRemovals,
+        indexesCreated: created,
       },
       'database ready; indexes ensured',
     );
+  }
+
+  /**
+   * FerretDB names its backend only in the plan of a lookup on a collection that exists (the documents
+   * collection does, once its indexes are ensured). A server that refuses to explain gets the profile of an
+   * unknown backend; a failure to reach it fails the start, which is retried.
+   */
+  async #explainIdLookup(): Promise<Document | undefined> {
+    try {
+      return await this.#client.db(this.#options.dbName).command({
+        explain: { find: this.#options.documentsCollection, filter: { _id: '' } },
+        verbosity: 'queryPlanner',
+      });
+    } catch (err) {
+      if (err instanceof MongoServerError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates the indexes of DOCUMENT_INDEXES the documents collection lacks, one per command, and returns their
+   * names. Never a `createIndexes` naming an index that exists: see {@link missingIndexes}. Two writers starting
+   * at once may both create one index; both servers take that as a success.
+   */
+  async #ensureIndexes(): Promise<string[]> {
+    let existing: ListedIndex[];
+    try {
+      existing = await this.#documents.listIndexes().toArray();
+    } catch (err) {
+      if (!(err instanceof MongoServerError) || err.code !== NAMESPACE_NOT_FOUND) throw err;
+      existing = [];
+    }
+    const missing = missingIndexes(existing);
+    for (const index of missing) {
+      await this.#documents.createIndex({ ...index.key }, { name: index.name });
+    }
+    return missing.map((index) => index.name);
   }
 
   /** One attempt at a batch; see the class comment. */
@@ -232,9 +279,6 @@ export class MongoStore implements BatchStore {
 
   async #write(messages: readonly StoreMessage[]): Promise<BatchReport> {
     const started = performance.now();
-    const stored = await this.#readSources(sourcesToRead(messages));
-    const read = performance.now();
-    const plan = planWrite(messages, stored, { maxDocumentBytes: this.#maxDocumentBytes });
     const refused = new Map<number, string>();
     const tally: Tally = {
       inserted: 0,
@@ -244,10 +288,17 @@ export class MongoStore implements BatchStore {
       sourcesWritten: 0,
       sourcesTouched: 0,
     };
+    const plan =
+      this.#profile.writePlan === 'insert-first'
+        ? await this.#settleByInserting(messages, refused, tally)
+        : planWrite(messages, await this.#readSources(sourcesToRead(messages)), {
+            maxDocumentBytes: this.#maxDocumentBytes,
+          });
+    const planned = performance.now();
     const existing = await this.#runInserts(this.#documents, plan.inserts, refused, (count) => {
       tally.inserted += count;
     });
-    const upserts = [...plan.upserts, ...existing];
+    const upserts = [...plan.upserts, ...existing.map(fallbackOf)];
     await this.#runPhase(this.#documents, upserts, refused, (result) => {
       tally.inserted += result.upsertedCount;
       tally.updated += result.modifiedCount;
@@ -256,25 +307,29 @@ export class MongoStore implements BatchStore {
     const existed = new Set(existing.map((op) => op.message));
     const stale = [...plan.staleChunks, ...plan.staleChunksIfPresent.filter((op) => existed.has(op.message))];
     const upserted = performance.now();
-    await this.#runPhase(this.#documents, stale, refused, (result) => {
-      tally.staleChunksDeleted += result.deletedCount;
-    });
+    await this.#removeStaleChunks(stale, refused, tally);
     const knownSources = await this.#runInserts(this.#sources, plan.sourceInserts, refused, (count) => {
       tally.sourcesWritten += count;
     });
-    await this.#runPhase(this.#sources, [...plan.sources, ...knownSources], refused, (_result, ops) => {
-      const touches = ops.filter((op) => plan.verdicts[op.message]?.kind === 'touch').length;
-      tally.sourcesTouched += touches;
-      tally.sourcesWritten += ops.length - touches;
-    });
+    await this.#runPhase(
+      this.#sources,
+      [...plan.sources, ...knownSources.map(fallbackOf)],
+      refused,
+      (_result, ops) => {
+        const touches = ops.filter((op) => plan.verdicts[op.message]?.kind === 'touch').length;
+        tally.sourcesTouched += touches;
+        tally.sourcesWritten += ops.length - touches;
+      },
+    );
     const finished = performance.now();
     this.#logger.debug(
       {
         messages: messages.length,
+        plan: this.#profile.writePlan,
         inserts: plan.inserts.length,
         upserts: upserts.length,
-        readMs: Math.round(read - started),
-        documentsMs: Math.round(upserted - read),
+        planMs: Math.round(planned - started),
+        documentsMs: Math.round(upserted - planned),
         sourcesMs: Math.round(finished - upserted),
       },
       'batch written',
@@ -287,12 +342,47 @@ export class MongoStore implements BatchStore {
     return { results, ...tally };
   }
 
+  /**
+   * The insert-first steps (insert-first.ts): inserts the chunks and records of the batch's new sources
+   * without reading anything, reads the sources of the messages that did not settle, and returns what is
+   * left to write.
+   */
+  async #settleByInserting(
+    messages: readonly StoreMessage[],
+    refused: Map<number, string>,
+    tally: Tally,
+  ): Promise<WritePlan> {
+    const options = { maxDocumentBytes: this.#maxDocumentBytes };
+    const optimistic = planWrite(messages, NOTHING_STORED, options);
+    const failed = await this.#runInserts(this.#documents, optimistic.inserts, refused, (count) => {
+      tally.inserted += count;
+    });
+    const unsettled = unsettledMessages(
+      messages,
+      optimistic.verdicts,
+      new Set(failed.map((op) => op.message)),
+    );
+    const records = optimistic.sourceInserts.filter((op) => !unsettled.has(op.message));
+    const taken = await this.#runInserts(this.#sources, records, refused, (count) => {
+      tally.sourcesWritten += count;
+    });
+    const chunksWritten = new Set(taken.map((op) => op.message));
+    for (const index of chunksWritten) unsettled.add(index);
+    const stored = await this.#readSources(jobIdsOf(messages, unsettled));
+    const exact = planWrite(messages, stored, options);
+    return remainingPlan(messages, exact, stored, unsettled, chunksWritten);
+  }
+
   async #readSources(jobIds: string[]): Promise<Map<string, StoredSourceState>> {
     const states = new Map<string, StoredSourceState>();
     if (jobIds.length === 0) return states;
-    const records = await this.#sources
-      .find({ _id: { $in: jobIds } }, { projection: { chunkCount: 1, contentFetchedAt: 1 } })
-      .toArray();
+    const projection = { chunkCount: 1, contentFetchedAt: 1 };
+    const records =
+      jobIds.length <= this.#profile.readByIdUpTo
+        ? (await Promise.all(jobIds.map((_id) => this.#sources.findOne({ _id }, { projection })))).filter(
+            (record) => record !== null,
+          )
+        : await this.#sources.find({ _id: { $in: jobIds } }, { projection }).toArray();
     for (const record of records) {
       if (typeof record.chunkCount === 'number' && record.contentFetchedAt instanceof Date) {
         states.set(record._id, { chunkCount: record.chunkCount, contentFetchedAt: record.contentFetchedAt });
@@ -302,9 +392,9 @@ export class MongoStore implements BatchStore {
   }
 
   /**
-   * Runs inserts in one bulk write. Returns the fallback upserts of the inserts that
-   * failed: a duplicate key (the document exists already), or a document refused, which the upsert phase then
-   * isolates. Unordered inserts go on past a failed one on every server, and name it by its index.
+   * Runs inserts in one bulk write. Returns the inserts that failed: a duplicate key (the document exists
+   * already), or a document refused, which the upsert phase then isolates (see {@link fallbackOf}). Unordered
+   * inserts go on past a failed one on every server, and name it by its index.
    */
   async #runInserts<S extends { _id: string }>(
     collection: Collection<S>,
@@ -312,7 +402,6 @@ export class MongoStore implements BatchStore {
     refused: Map<number, string>,
     onInserted: (count: number) => void,
   ): Promise<PlannedOp<S>[]> {
-    const instead = (op: PlannedOp<S>): PlannedOp<S> => ({ message: op.message, op: op.fallback ?? op.op });
     const live = ops.filter((op) => !refused.has(op.message));
     if (live.length === 0) return [];
     try {
@@ -327,13 +416,39 @@ export class MongoStore implements BatchStore {
       const failed = failedOperations(err, live.length);
       if (failed) {
         onInserted((err as MongoBulkWriteError).insertedCount);
-        return live.filter((_op, index) => failed.has(index)).map(instead);
+        return live.filter((_op, index) => failed.has(index));
       }
-      // Refused before sending (the driver could not serialise one): upsert them all; the upsert phase
+      // Refused before sending (the driver could not serialise one): all of them failed; the upsert phase
       // isolates the one at fault. Anything else fails the attempt.
       if (classifyStoreFailure(err).kind !== 'document') throw err;
-      return live.map(instead);
+      return live;
     }
+  }
+
+  /**
+   * Removes stale chunks: in one command, `$or` of their filters, where the server profile says so (FerretDB
+   * on SQLite evaluates such a filter on every document of the collection, decoded: one pass per batch rather
+   * than one per shrinking source); otherwise, and when that command is refused, one removal per operation.
+   */
+  async #removeStaleChunks(
+    ops: PlannedOp<StoredDocument>[],
+    refused: Map<number, string>,
+    tally: Tally,
+  ): Promise<void> {
+    const live = ops.filter((op) => !refused.has(op.message));
+    const onResult = (result: { deletedCount: number }) => {
+      tally.staleChunksDeleted += result.deletedCount;
+    };
+    if (this.#profile.combineStaleRemovals && live.length > 1) {
+      const filters = live.flatMap((op) => ('deleteMany' in op.op ? [op.op.deleteMany.filter] : []));
+      try {
+        onResult(await this.#documents.deleteMany({ $or: filters }, { writeConcern: this.#writeConcern }));
+        return;
+      } catch (err) {
+        if (classifyStoreFailure(err).kind !== 'document') throw err;
+      }
+    }
+    await this.#runPhase(this.#documents, live, refused, onResult);
   }
 
   /** Runs one phase's operations in commands of at most `opsPerCommand`, one command at a time. */
@@ -402,6 +517,11 @@ function failedOperations(err: unknown, count: number): Set<number> | undefined 
     failed.add(index);
   }
   return failed;
+}
+
+/** What a failed insert does instead: its upsert. */
+function fallbackOf<S extends object>(op: PlannedOp<S>): PlannedOp<S> {
+  return { message: op.message, op: op.fallback ?? op.op };
 }
 
 function resultOf(verdict: Verdict): MessageResult {

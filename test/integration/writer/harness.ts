@@ -1,11 +1,11 @@
+import { createServer } from 'node:net';
 import {
   createLogger,
   createRegistry,
-  HealthServer,
   Lifecycle,
   type Logger,
   loadConfig,
-  type ServiceContext,
+  Readiness,
   serviceSettings,
   waitFor,
 } from '@tributary/core';
@@ -23,7 +23,6 @@ import {
   type StoredDocument,
   startWriter,
   type WriterService,
-  type WriterServiceSettings,
   writerServiceSettings,
 } from '@tributary/writer';
 import type { Collection, Db } from 'mongodb';
@@ -63,6 +62,16 @@ export function writerEnv(
     MONGO_OPERATION_TIMEOUT_MS: '20000',
     ...overrides,
   };
+}
+
+/** A loopback port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }
 
 export function testLogger(name: string): Logger {
@@ -166,7 +175,7 @@ export interface WriterWorld {
   sources: Collection<SourceRecord>;
   service: WriterService;
   lifecycle: Lifecycle;
-  health: HealthServer;
+  readiness: Readiness;
   registry: Registry;
   publish(...messages: StoreMessage[]): Promise<void>;
   waitForDocuments(count: number, timeoutMs?: number): Promise<void>;
@@ -200,11 +209,10 @@ export async function startWriterWorld(options: WorldOptions = {}): Promise<Writ
   const config = loadConfig({ ...serviceSettings, ...writerServiceSettings }, env);
   const registry = createRegistry('writer-test', { defaultMetrics: false });
   const lifecycle = new Lifecycle({ logger, gracePeriodMs: config.shutdownGracePeriodMs, exit: () => {} });
-  const health = new HealthServer({ port: 0, host: '127.0.0.1', logger, metrics: registry });
-  const ctx: ServiceContext<WriterServiceSettings> = { config, logger, registry, lifecycle, health };
-  const service = await startWriter(ctx);
+  const readiness = new Readiness();
+  const service = await startWriter({ config, logger, registry, lifecycle, readiness });
   if (!service) throw new Error('the writer shut down before it started');
-  health.markStarted();
+  readiness.markStarted();
   const { connection, publisher } = await connectPublisher(broker.amqpUrl, logger);
   const documents = target.db.collection<StoredDocument>(config.documentsCollection);
   const sources = target.db.collection<SourceRecord>(config.sourcesCollection);
@@ -227,7 +235,7 @@ export async function startWriterWorld(options: WorldOptions = {}): Promise<Writ
     sources,
     service,
     lifecycle,
-    health,
+    readiness,
     registry,
     async publish(...messages) {
       await publishStoreMessages(publisher, messages);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,20 +9,10 @@ import { documentIdFor } from '@tributary/messaging';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countMessages } from '../../support/index.ts';
-import { documentsMessage, startWriterWorld, type WriterWorld } from './harness.ts';
+import { documentsMessage, freePort, startWriterWorld, type WriterWorld } from './harness.ts';
 
 const execFileAsync = promisify(execFile);
 const FERRETDB_SCRIPT = fileURLToPath(new URL('../../../infra/local/ferretdb.sh', import.meta.url));
-
-/** A loopback port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 interface OwnFerretDB {
   mongoUrl: string;
@@ -91,7 +80,7 @@ describe('writer riding out a database outage', () => {
     });
     const w = world;
     const messages = Array.from({ length: 120 }, (_, i) => documentsMessage(`outage-${i}`, 5));
-    const mongoReady = () => w.health.readiness().checks.mongodb?.ready;
+    const mongoReady = () => w.readiness.report().checks.mongodb?.ready;
 
     await w.publish(...messages.slice(0, 40));
     await waitFor(async () => (await w.documents.countDocuments()) >= 100, {

@@ -161,6 +161,46 @@ describe('writer on a real broker and database', () => {
     expect(await w.metric('tributary_writer_stale_chunks_deleted_total')).toBe(2);
   });
 
+  it('gives chunks to a source stored without any, and takes back what a late older fetch put in', async () => {
+    const w = await start({ WRITE_BATCH_MAX_MS: '50' });
+    const empty = documentsMessage('was-empty', 0, { fetchedAt: '2026-01-01T00:00:00.000Z' });
+    const filled = documentsMessage('was-empty', 3, { fetchedAt: '2026-01-02T00:00:00.000Z' });
+    await w.publish(empty);
+    await waitFor(async () => (await w.sources.countDocuments({ chunkCount: 0 })) === 1, {
+      timeoutMs: 10_000,
+      what: 'the record of the source without chunks',
+    });
+    // None of its chunks exist, yet its record does.
+    await w.publish(filled);
+    await waitFor(async () => (await w.sources.countDocuments({ chunkCount: 3 })) === 1, {
+      timeoutMs: 10_000,
+      what: 'the record of the three chunks',
+    });
+    expect((await w.documents.find().sort({ chunkIndex: 1 }).toArray()).map((d) => d.text)).toEqual(
+      filled.documents.map((d) => d.text),
+    );
+
+    // Older than the stored content, with none of its chunks stored: they go in before the record is read,
+    // and must come out again.
+    const cleared = documentsMessage('was-cleared', 0, { fetchedAt: '2026-01-03T00:00:00.000Z' });
+    const late = documentsMessage('was-cleared', 4, { fetchedAt: '2026-01-02T00:00:00.000Z' });
+    await w.publish(cleared);
+    await waitFor(async () => (await w.sources.countDocuments({ _id: 'was-cleared' })) === 1, {
+      timeoutMs: 10_000,
+      what: 'the record of the cleared source',
+    });
+    await w.publish(late);
+    await waitFor(
+      async () => (await w.metric('tributary_writer_documents_total', { result: 'skipped' })) === 4,
+      { timeoutMs: 10_000, what: 'the late fetch skipped' },
+    );
+    expect(await w.documents.countDocuments({ jobId: 'was-cleared' })).toBe(0);
+    expect(await w.sources.findOne({ _id: 'was-cleared' })).toMatchObject({
+      chunkCount: 0,
+      contentFetchedAt: new Date(cleared.source.fetchedAt),
+    });
+  });
+
   it('a not-modified touches only the source’s lastFetchedAt', async () => {
     const w = await start({ WRITE_BATCH_MAX_MS: '50' });
     const message = documentsMessage('unchanged-source', 2, { etag: '"e1"' });
@@ -251,7 +291,7 @@ describe('writer on a real broker and database', () => {
 
   it('is ready while the database answers', async () => {
     const w = await start({});
-    expect(w.health.readiness().checks.mongodb).toEqual({ ready: true });
+    expect(w.readiness.report().checks.mongodb).toEqual({ ready: true });
     expect(await w.metric('tributary_writer_database_ready')).toBe(1);
   });
 });
