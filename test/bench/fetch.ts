@@ -19,7 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { type FetchJob, jobIdFor, newTraceparent, topologyNames } from '@tributary/contracts';
-import { createLogger, createRegistry, sleep, waitFor } from '@tributary/core';
+import { createLogger, createRegistry, sleep } from '@tributary/core';
 import { Fetcher, resolveFetcherOptions } from '@tributary/fetcher';
 import {
   BrokerConnection,
@@ -33,6 +33,7 @@ import amqplib from 'amqplib';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { useBroker } from '../support/index.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const JOBS = Number(process.env.BENCH_FETCH_JOBS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_FETCH_WARMUP ?? 2_000);

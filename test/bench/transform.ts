@@ -20,12 +20,13 @@
 //    a shared machine, a run whose cores were busy with other work says so beside its rate.
 import { availableParallelism, loadavg } from 'node:os';
 import { jobIdFor, packBody, type RawRecord } from '@tributary/contracts';
-import { createLogger, waitFor } from '@tributary/core';
+import { createLogger } from '@tributary/core';
 import { defaultTransform, runTransform, type TransformConfig } from '@tributary/transform';
 import amqplib from 'amqplib';
 import { pageFor } from '../../services/demo-api/src/content.ts';
 import { metricValue, publishRecords, startTransformer } from '../integration/transformer/harness.ts';
 import { useBroker } from '../support/index.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { type CpuSnapshot, type CpuUsage, cpuSnapshot, cpuUsage, localBrokerPid } from './transform-cpu.ts';
 
 const RECORDS = Number(process.env.BENCH_TRANSFORM_RECORDS ?? 300);

@@ -1,5 +1,7 @@
 // What the writer benchmarks share: the writer as the service builds it, raw driver loops as ceilings, the
 // messages they write, and a store filled beforehand.
+
+import type { Document, StoreMessage } from '@tributary/contracts';
 import {
   createLogger,
   createRegistry,
@@ -7,9 +9,7 @@ import {
   loadConfig,
   Readiness,
   serviceSettings,
-  waitFor,
 } from '@tributary/core';
-import type { Document, StoreMessage } from '@tributary/messaging';
 import {
   type SourceRecord,
   type StoredDocument,
@@ -25,6 +25,7 @@ import {
   writerEnv,
 } from '../integration/writer/harness.ts';
 import type { TestBroker, TestDatabase } from '../support/index.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 export const BATCH = Number(process.env.BENCH_BATCH_SIZE ?? 500);
 export const FIRST_FETCH = '2026-01-01T00:00:00.000Z';

@@ -14,7 +14,7 @@
 //
 // On FerretDB 1.24 (SQLite) a re-ingested or shrunk document costs a scan of the collection, seconds each at
 // 100,000 documents: the defaults keep those samples small.
-import { documentIdFor, type StoreMessage } from '@tributary/messaging';
+import { documentIdFor, type StoreMessage } from '@tributary/contracts';
 import { type StoredDocument, toStoredDocument } from '@tributary/writer';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import { documentsMessage } from '../integration/writer/harness.ts';

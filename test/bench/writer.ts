@@ -21,7 +21,7 @@
 // says why), so both sides' re-ingestion passes slow down as the collection grows: BENCH_DOCUMENTS defaults to
 // 2,000 there (a few minutes for three rounds), 20,000 on MongoDB. bench:writer-store-size measures each of the
 // writer's kinds of write against the size of the store.
-import type { StoreMessage } from '@tributary/messaging';
+import type { StoreMessage } from '@tributary/contracts';
 import type { StoredDocument } from '@tributary/writer';
 import { type TestBroker, type TestDatabase, useBroker, useDatabase } from '../support/index.ts';
 import {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@tributary/core';
 import amqplib from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { countMessages, useBroker, useDatabase } from '../support/index.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 describe('test support: the real broker and database', () => {
   it('delivers a published message with its body and headers through a queue in the test vhost', async () => {

@@ -17,3 +17,4 @@ export {
 } from './rabbitmq-management.ts';
 export { type ServiceName, type ServiceProcess, ServiceProcesses, serviceMain } from './service-processes.ts';
 export { countMessages, type TestBroker, type TestDatabase, useBroker, useDatabase } from './services.ts';
+export { waitFor } from './wait-for.ts';

@@ -28,4 +28,4 @@ export {
   type ReadinessReport,
 } from './readiness.ts';
 export { runService, type ServiceConfig, type ServiceContext, serviceSettings } from './service.ts';
-export { sleep, waitFor } from './timing.ts';
+export { sleep } from './timing.ts';

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { Lifecycle, SHUTDOWN_PHASES } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
-import { waitFor } from './timing.ts';
 
 const logger = createLogger({ service: 'lifecycle-test', level: 'silent' });
 // A signal nothing else in the test process listens to; emitting it only calls the lifecycle's handler.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './timing.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 const child = fileURLToPath(new URL('./fixtures/service-child.ts', import.meta.url));
 

@@ -4,18 +4,3 @@ import { setTimeout as delay } from 'node:timers/promises';
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return delay(ms, undefined, signal ? { signal } : {});
 }
-
-/** Polls `condition` until it returns true or `timeoutMs` passes; the error names what was awaited. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; what?: string },
-): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what ?? 'condition'}`);
-    }
-    await sleep(options.intervalMs ?? 50);
-  }
-}

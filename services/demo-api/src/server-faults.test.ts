@@ -1,6 +1,6 @@
-import { waitFor } from '@tributary/core';
 import { Agent, type Dispatcher, errors, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { recordFor } from './content.ts';
 import { createDemoApi, type DemoApi } from './server.ts';
 

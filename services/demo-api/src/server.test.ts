@@ -1,6 +1,6 @@
-import { waitFor } from '@tributary/core';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { pageFor, recordFor } from './content.ts';
 import { feedFor } from './feed.ts';
 import { createDemoApi, type DemoApi } from './server.ts';

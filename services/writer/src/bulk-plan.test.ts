@@ -1,4 +1,4 @@
-import { documentIdFor, type StoreMessage } from '@tributary/messaging';
+import { documentIdFor, type StoreMessage } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { planWrite, type StoredSourceState, sourcesToRead } from './bulk-plan.ts';
 import type { DocumentsMessage } from './stored-records.ts';

@@ -1,4 +1,4 @@
-import { documentIdFor, type StoreMessage } from '@tributary/messaging';
+import { documentIdFor, type StoreMessage } from '@tributary/contracts';
 import { type AnyBulkWriteOperation, BSON } from 'mongodb';
 import {
   type DocumentsMessage,

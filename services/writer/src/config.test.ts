@@ -1,6 +1,6 @@
 import { loadConfig } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
-import { prefetchOf, writerSettings } from './config.ts';
+import { prefetchForBatchSize, writerSettings } from './config.ts';
 
 describe('writer settings', () => {
   it('has defaults that need no environment', () => {
@@ -15,7 +15,7 @@ describe('writer settings', () => {
       prefetch: 0,
       opsPerCommand: 0,
     });
-    expect(prefetchOf(config)).toBe(1_000);
+    expect(prefetchForBatchSize(config)).toBe(1_000);
   });
 
   it('reads the write concern as majority or a member count', () => {
@@ -36,6 +36,6 @@ describe('writer settings', () => {
   });
 
   it('takes an explicit prefetch as it is', () => {
-    expect(prefetchOf({ prefetch: 64, batchSize: 500 })).toBe(64);
+    expect(prefetchForBatchSize({ prefetch: 64, batchSize: 500 })).toBe(64);
   });
 });

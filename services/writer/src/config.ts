@@ -119,6 +119,6 @@ export const writerRules: readonly ConfigRule<WriterConfig>[] = [
 ];
 
 /** The prefetch the consumer asks for: WRITER_PREFETCH, or twice the batch size when it is 0. */
-export function prefetchOf(config: Pick<WriterConfig, 'prefetch' | 'batchSize'>): number {
+export function prefetchForBatchSize(config: Pick<WriterConfig, 'prefetch' | 'batchSize'>): number {
   return config.prefetch > 0 ? config.prefetch : Math.min(2 * config.batchSize, 100_000);
 }

@@ -1,4 +1,4 @@
-import { documentIdFor, type StoreMessage } from '@tributary/messaging';
+import { documentIdFor, type StoreMessage } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { type PlannedOp, planWrite, type StoredSourceState } from './bulk-plan.ts';
 import { jobIdsOf, remainingPlan, unsettledMessages } from './insert-first.ts';

@@ -1,4 +1,4 @@
-import type { StoreMessage } from '@tributary/messaging';
+import type { StoreMessage } from '@tributary/contracts';
 import type { PlannedOp, StoredSourceState, Verdict, WritePlan } from './bulk-plan.ts';
 import type { StoredDocument } from './stored-records.ts';
 

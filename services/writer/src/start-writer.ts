@@ -8,7 +8,7 @@ import type { ServiceContext } from '@tributary/core';
 import { type Consumer, type Messaging, messagingSettings, startMessaging } from '@tributary/messaging';
 import { z } from 'zod';
 import { BatchRecords } from './batch-records.ts';
-import { prefetchOf, writerSettings } from './config.ts';
+import { prefetchForBatchSize, writerSettings } from './config.ts';
 import { deadLetterRecorder } from './dead-letter-records.ts';
 import { WriterMetrics } from './metrics.ts';
 import { MongoStore } from './store.ts';
@@ -87,7 +87,7 @@ export async function startWriter(
     'store',
     StoreMessageSchema,
     {
-      prefetch: prefetchOf(config),
+      prefetch: prefetchForBatchSize(config),
       maxAttempts: config.maxAttempts,
       backoff: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
     },

@@ -1,5 +1,5 @@
-import { type Logger, redactUrl, sleep } from '@tributary/core';
-import { backoffDelayMs, type StoreMessage } from '@tributary/messaging';
+import type { StoreMessage } from '@tributary/contracts';
+import { backoffDelayMs, type Logger, redactUrl, sleep } from '@tributary/core';
 import {
   type BulkWriteResult,
   type Collection,

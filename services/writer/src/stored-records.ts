@@ -1,4 +1,4 @@
-import type { Document, StoreMessage } from '@tributary/messaging';
+import type { Document, StoreMessage } from '@tributary/contracts';
 
 /**
  * A chunk as stored: the Document of the message with its times as BSON dates (so that `transformedAt` and

@@ -1,5 +1,6 @@
+import type { StoreMessage } from '@tributary/contracts';
 import { createLogger } from '@tributary/core';
-import { HandlerError, type StoreMessage } from '@tributary/messaging';
+import { HandlerError } from '@tributary/messaging';
 import { MongoNetworkError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from './errors.ts';

@@ -7,7 +7,7 @@ import {
   type RawRecord,
   topologyNames,
 } from '@tributary/contracts';
-import { createLogger, createRegistry, Lifecycle, type Logger, waitFor } from '@tributary/core';
+import { createLogger, createRegistry, Lifecycle, type Logger } from '@tributary/core';
 import { createDemoApi, type DemoApi, type DemoApiOptions } from '@tributary/demo-api';
 import {
   Fetcher,
@@ -24,6 +24,7 @@ import {
 } from '@tributary/messaging';
 import type { Registry } from 'prom-client';
 import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 /** Short delay queues so that retries come back within a test's time. */
 export const TEST_DELAY_BUCKETS_MS = [200, 1_000, 3_000];

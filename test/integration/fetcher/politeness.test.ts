@@ -1,5 +1,5 @@
-import { waitFor } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../support/wait-for.ts';
 import { type FetcherWorld, startWorld } from './harness.ts';
 
 let world: FetcherWorld | undefined;

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { RawRecord } from '@tributary/contracts';
-import { createRegistry, waitFor } from '@tributary/core';
+import { createRegistry } from '@tributary/core';
 import { createDemoApi, type DemoApi } from '@tributary/demo-api';
 import { MessagingMetrics } from '@tributary/messaging';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
   takeAll,
   useBroker,
 } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import {
   connectBroker,
   jobFor,

@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { newTraceparent } from '@tributary/contracts';
-import { sleep, waitFor } from '@tributary/core';
+import { sleep } from '@tributary/core';
 import { type Delivery, HandlerError, outcome } from '@tributary/messaging';
 import amqplib from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 const Numbered = z.object({ n: z.number() });

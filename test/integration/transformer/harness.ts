@@ -9,9 +9,10 @@ import {
   type StoreMessage,
   topologyNames,
 } from '@tributary/contracts';
-import { createLogger, createRegistry, waitFor } from '@tributary/core';
+import { createLogger, createRegistry } from '@tributary/core';
 import { BrokerConnection, MessagingMetrics, Publisher } from '@tributary/messaging';
 import { type TakenMessage, takeAll } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 /** The repository root: the service runs from there, as `npm start` would, so relative plugin paths resolve. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { documentIdFor, type RawRecord } from '@tributary/contracts';
-import { waitFor } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageFor, recordFor } from '../../../services/demo-api/src/content.ts';
 import { type TestBroker, useBroker } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import {
   collector,
   killAll,

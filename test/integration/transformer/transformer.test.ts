@@ -7,11 +7,12 @@ import {
   StoreMessageSchema,
   unpackBody,
 } from '@tributary/contracts';
-import { createLogger, waitFor } from '@tributary/core';
+import { createLogger } from '@tributary/core';
 import { defaultTransform, runTransform } from '@tributary/transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageFor, recordFor } from '../../../services/demo-api/src/content.ts';
 import { countMessages, type TestBroker, useBroker } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import {
   collector,
   killAll,

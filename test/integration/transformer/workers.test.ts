@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HEADERS, type RawRecord } from '@tributary/contracts';
-import { waitFor } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageFor } from '../../../services/demo-api/src/content.ts';
 import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import {
   collector,
   killAll,

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { documentIdFor, newTraceparent, type StoreMessage, topologyNames } from '@tributary/contracts';
 import {
   createLogger,
   createRegistry,
@@ -7,17 +8,8 @@ import {
   loadConfig,
   Readiness,
   serviceSettings,
-  waitFor,
 } from '@tributary/core';
-import {
-  BrokerConnection,
-  documentIdFor,
-  MessagingMetrics,
-  newTraceparent,
-  Publisher,
-  type StoreMessage,
-  topologyNames,
-} from '@tributary/messaging';
+import { BrokerConnection, MessagingMetrics, Publisher } from '@tributary/messaging';
 import {
   type SourceRecord,
   type StoredDocument,
@@ -35,6 +27,7 @@ import {
   useBroker,
   useDatabase,
 } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 /** Short delay queues, so that a message handed back comes back within a test's time. */
 export const TEST_TOPOLOGY = { delayBucketsMs: [200, 1_000, 3_000], maxLength: 100_000, deliveryLimit: 5 };

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { waitFor } from '@tributary/core';
-import { documentIdFor } from '@tributary/messaging';
+import { documentIdFor } from '@tributary/contracts';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countMessages } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { documentsMessage, freePort, startWriterWorld, type WriterWorld } from './harness.ts';
 
 const execFileAsync = promisify(execFile);

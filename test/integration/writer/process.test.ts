@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { createLogger, waitFor } from '@tributary/core';
-import { documentIdFor, type StoreMessage } from '@tributary/messaging';
+import { documentIdFor, type StoreMessage } from '@tributary/contracts';
+import { createLogger } from '@tributary/core';
 import { DOCUMENT_INDEXES } from '@tributary/writer';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
   useBroker,
   useDatabase,
 } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { connectPublisher, documentsMessage, freePort, publishStoreMessages, writerEnv } from './harness.ts';
 
 let broker: TestBroker | undefined;

@@ -1,8 +1,8 @@
-import { waitFor } from '@tributary/core';
-import { documentIdFor } from '@tributary/messaging';
+import { documentIdFor } from '@tributary/contracts';
 import { toStoredDocument } from '@tributary/writer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countMessages } from '../../support/index.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { documentsMessage, notModifiedMessage, startWriterWorld, type WriterWorld } from './harness.ts';
 
 let world: WriterWorld | undefined;
