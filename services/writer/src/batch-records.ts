@@ -1,10 +1,8 @@
 import { BATCH_COLLECTIONS, type BatchJobRecord, batchJobId, type Stage } from '@tributary/contracts';
 import { type Collection, type Db, MongoBulkWriteError } from 'mongodb';
-import { type IndexSpec, type ListedIndex, missingIndexes } from './document-indexes.ts';
+import { ensureIndexes, type IndexSpec } from './document-indexes.ts';
 
 const DUPLICATE_KEY = 11000;
-/** `listIndexes` of a collection that does not exist yet. */
-const NAMESPACE_NOT_FOUND = 26;
 const BATCH_JOB_INDEXES: readonly IndexSpec[] = [
   { key: { batch: 1, outcome: 1 }, name: 'batch_1_outcome_1' },
 ];
@@ -24,15 +22,7 @@ export class BatchRecords {
 
   /** The index `tributary batch status` reads by, created alone when missing (see document-indexes.ts). */
   async ensureIndexes(): Promise<void> {
-    let existing: ListedIndex[] = [];
-    try {
-      existing = await this.#jobs.listIndexes().toArray();
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== NAMESPACE_NOT_FOUND) throw err;
-    }
-    for (const index of missingIndexes(existing, BATCH_JOB_INDEXES)) {
-      await this.#jobs.createIndex({ ...index.key }, { name: index.name });
-    }
+    await ensureIndexes(this.#jobs, BATCH_JOB_INDEXES);
   }
 
   /** Records jobs that ended stored or unchanged. */

@@ -1,3 +1,4 @@
+import { type Collection, type Document, MongoServerError } from 'mongodb';
 import { IndexConflictError } from './errors.ts';
 
 /** An index of the documents collection: its key pattern, in order, and its name. */
@@ -53,4 +54,30 @@ function keyPattern(key: unknown): string {
   return Object.entries(key)
     .map(([field, direction]) => `${field}: ${Number(direction)}`)
     .join(', ');
+}
+
+/** `listIndexes` of a collection that does not exist yet (MongoDB and FerretDB alike). */
+const NAMESPACE_NOT_FOUND = 26;
+
+/**
+ * Creates the indexes of `wanted` the collection lacks, one per command, and returns their names. Never a
+ * `createIndexes` naming an index that exists: see {@link missingIndexes}. Two writers starting at once may both
+ * create one index; both servers take that as a success.
+ */
+export async function ensureIndexes<T extends Document>(
+  collection: Collection<T>,
+  wanted: readonly IndexSpec[],
+): Promise<string[]> {
+  let existing: ListedIndex[];
+  try {
+    existing = await collection.listIndexes().toArray();
+  } catch (err) {
+    if (!(err instanceof MongoServerError) || err.code !== NAMESPACE_NOT_FOUND) throw err;
+    existing = [];
+  }
+  const missing = missingIndexes(existing, wanted);
+  for (const index of missing) {
+    await collection.createIndex({ ...index.key }, { name: index.name });
+  }
+  return missing.map((index) => index.name);
 }

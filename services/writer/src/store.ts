@@ -10,6 +10,7 @@ import {
   MongoServerError,
   type WriteConcernSettings,
 } from 'mongodb';
+import { BulkCommands, fallbackOf } from './bulk-commands.ts';
 import {
   type PlannedOp,
   planWrite,
@@ -19,7 +20,7 @@ import {
   type WritePlan,
 } from './bulk-plan.ts';
 import type { WriteConcernLevel } from './config.ts';
-import { type ListedIndex, missingIndexes } from './document-indexes.ts';
+import { DOCUMENT_INDEXES, ensureIndexes } from './document-indexes.ts';
 import { StoreClosedError, StoreUnavailableError } from './errors.ts';
 import { jobIdsOf, remainingPlan, unsettledMessages } from './insert-first.ts';
 import { type ServerProfile, serverProfileOf } from './server-profile.ts';
@@ -42,15 +43,8 @@ export interface MongoStoreOptions {
   retryMaxMs: number;
 }
 
-/** How one message of a batch ended. */
-export type MessageResult =
-  | { kind: 'written' }
-  | { kind: 'touched' }
-  | { kind: 'skipped'; reason: 'older-than-stored' | 'superseded' }
-  | { kind: 'dead'; reason: 'document-refused' | 'invalid-message'; message: string };
-
-export interface BatchReport {
-  results: MessageResult[];
+/** What a batch's writes did, counted. */
+export interface BatchCounts {
   /** Chunk upserts that inserted, changed, or found an equal document (a replay). */
   inserted: number;
   updated: number;
@@ -60,27 +54,24 @@ export interface BatchReport {
   sourcesTouched: number;
 }
 
+/**
+ * How each message of a batch ended, as planned (bulk-plan.ts), with the messages the server refused a
+ * document of turned `dead`: one result type from the plan to the writer's outcome.
+ */
+export interface BatchReport extends BatchCounts {
+  results: Verdict[];
+}
+
 /** What the writer needs of a store; the MongoDB one below, or a fake in unit tests. */
 export interface BatchStore {
   write(messages: readonly StoreMessage[]): Promise<BatchReport>;
 }
 
 const DEFAULT_MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
-/** `listIndexes` of a collection that does not exist yet (MongoDB and FerretDB alike). */
-const NAMESPACE_NOT_FOUND = 26;
 
 type StoreState = 'idle' | 'starting' | 'running' | 'closed';
 
 const NOTHING_STORED: ReadonlyMap<string, StoredSourceState> = new Map();
-
-interface Tally {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  staleChunksDeleted: number;
-  sourcesWritten: number;
-  sourcesTouched: number;
-}
 
 /**
  * The MongoDB side of the writer. `start()` connects, learns the server's limits and ensures the indexes;
@@ -114,6 +105,7 @@ export class MongoStore implements BatchStore {
   readonly #documents: Collection<StoredDocument>;
   readonly #sources: Collection<SourceRecord>;
   readonly #writeConcern: WriteConcernSettings;
+  readonly #bulk: BulkCommands;
   readonly #closing = new AbortController();
   #state: StoreState = 'idle';
   #maxDocumentBytes = DEFAULT_MAX_BSON_OBJECT_SIZE;
@@ -141,6 +133,11 @@ export class MongoStore implements BatchStore {
     this.#documents = db.collection<StoredDocument>(options.documentsCollection);
     this.#sources = db.collection<SourceRecord>(options.sourcesCollection);
     this.#writeConcern = { w: options.writeConcern, wtimeoutMS: options.operationTimeoutMs };
+    this.#bulk = new BulkCommands({
+      writeConcern: this.#writeConcern,
+      opsPerCommand: () => this.#opsPerCommand,
+      logger: this.#logger,
+    });
   }
 
   get isReady(): boolean {
@@ -203,7 +200,7 @@ export class MongoStore implements BatchStore {
     const buildInfo = await db.command({ buildInfo: 1 });
     this.#maxDocumentBytes =
       typeof hello.maxBsonObjectSize === 'number' ? hello.maxBsonObjectSize : DEFAULT_MAX_BSON_OBJECT_SIZE;
-    const created = await this.#ensureIndexes();
+    const created = await ensureIndexes(this.#documents, DOCUMENT_INDEXES);
     const explain = typeof buildInfo.ferretdbVersion === 'string' ? await this.#explainIdLookup() : undefined;
     this.#profile = serverProfileOf(buildInfo, explain);
     this.#opsPerCommand =
@@ -241,26 +238,6 @@ export class MongoStore implements BatchStore {
     }
   }
 
-  /**
-   * Creates the indexes of DOCUMENT_INDEXES the documents collection lacks, one per command, and returns their
-   * names. Never a `createIndexes` naming an index that exists: see {@link missingIndexes}. Two writers starting
-   * at once may both create one index; both servers take that as a success.
-   */
-  async #ensureIndexes(): Promise<string[]> {
-    let existing: ListedIndex[];
-    try {
-      existing = await this.#documents.listIndexes().toArray();
-    } catch (err) {
-      if (!(err instanceof MongoServerError) || err.code !== NAMESPACE_NOT_FOUND) throw err;
-      existing = [];
-    }
-    const missing = missingIndexes(existing);
-    for (const index of missing) {
-      await this.#documents.createIndex({ ...index.key }, { name: index.name });
-    }
-    return missing.map((index) => index.name);
-  }
-
   /** One attempt at a batch; see the class comment. */
   async write(messages: readonly StoreMessage[]): Promise<BatchReport> {
     if (this.#state !== 'running') throw new StoreClosedError();
@@ -280,7 +257,7 @@ export class MongoStore implements BatchStore {
   async #write(messages: readonly StoreMessage[]): Promise<BatchReport> {
     const started = performance.now();
     const refused = new Map<number, string>();
-    const tally: Tally = {
+    const tally: BatchCounts = {
       inserted: 0,
       updated: 0,
       unchanged: 0,
@@ -295,11 +272,11 @@ export class MongoStore implements BatchStore {
             maxDocumentBytes: this.#maxDocumentBytes,
           });
     const planned = performance.now();
-    const existing = await this.#runInserts(this.#documents, plan.inserts, refused, (count) => {
+    const existing = await this.#bulk.runInserts(this.#documents, plan.inserts, refused, (count) => {
       tally.inserted += count;
     });
     const upserts = [...plan.upserts, ...existing.map(fallbackOf)];
-    await this.#runPhase(this.#documents, upserts, refused, (result) => {
+    await this.#bulk.runPhase(this.#documents, upserts, refused, (result) => {
       tally.inserted += result.upsertedCount;
       tally.updated += result.modifiedCount;
       tally.unchanged += result.matchedCount - result.modifiedCount;
@@ -308,10 +285,10 @@ export class MongoStore implements BatchStore {
     const stale = [...plan.staleChunks, ...plan.staleChunksIfPresent.filter((op) => existed.has(op.message))];
     const upserted = performance.now();
     await this.#removeStaleChunks(stale, refused, tally);
-    const knownSources = await this.#runInserts(this.#sources, plan.sourceInserts, refused, (count) => {
+    const knownSources = await this.#bulk.runInserts(this.#sources, plan.sourceInserts, refused, (count) => {
       tally.sourcesWritten += count;
     });
-    await this.#runPhase(
+    await this.#bulk.runPhase(
       this.#sources,
       [...plan.sources, ...knownSources.map(fallbackOf)],
       refused,
@@ -334,10 +311,10 @@ export class MongoStore implements BatchStore {
       },
       'batch written',
     );
-    const results = plan.verdicts.map((verdict, index): MessageResult => {
+    const results = plan.verdicts.map((verdict, index): Verdict => {
       const refusal = refused.get(index);
       if (refusal !== undefined) return { kind: 'dead', reason: 'document-refused', message: refusal };
-      return resultOf(verdict);
+      return verdict;
     });
     return { results, ...tally };
   }
@@ -350,11 +327,11 @@ export class MongoStore implements BatchStore {
   async #settleByInserting(
     messages: readonly StoreMessage[],
     refused: Map<number, string>,
-    tally: Tally,
+    tally: BatchCounts,
   ): Promise<WritePlan> {
     const options = { maxDocumentBytes: this.#maxDocumentBytes };
     const optimistic = planWrite(messages, NOTHING_STORED, options);
-    const failed = await this.#runInserts(this.#documents, optimistic.inserts, refused, (count) => {
+    const failed = await this.#bulk.runInserts(this.#documents, optimistic.inserts, refused, (count) => {
       tally.inserted += count;
     });
     const unsettled = unsettledMessages(
@@ -363,7 +340,7 @@ export class MongoStore implements BatchStore {
       new Set(failed.map((op) => op.message)),
     );
     const records = optimistic.sourceInserts.filter((op) => !unsettled.has(op.message));
-    const taken = await this.#runInserts(this.#sources, records, refused, (count) => {
+    const taken = await this.#bulk.runInserts(this.#sources, records, refused, (count) => {
       tally.sourcesWritten += count;
     });
     const chunksWritten = new Set(taken.map((op) => op.message));
@@ -392,40 +369,6 @@ export class MongoStore implements BatchStore {
   }
 
   /**
-   * Runs inserts in one bulk write. Returns the inserts that failed: a duplicate key (the document exists
-   * already), or a document refused, which the upsert phase then isolates (see {@link fallbackOf}). Unordered
-   * inserts go on past a failed one on every server, and name it by its index.
-   */
-  async #runInserts<S extends { _id: string }>(
-    collection: Collection<S>,
-    ops: PlannedOp<S>[],
-    refused: Map<number, string>,
-    onInserted: (count: number) => void,
-  ): Promise<PlannedOp<S>[]> {
-    const live = ops.filter((op) => !refused.has(op.message));
-    if (live.length === 0) return [];
-    try {
-      // One bulk write, which the driver splits by the server's limits: FerretDB's stall concerns updates only.
-      const result = await collection.bulkWrite(
-        live.map((op) => op.op),
-        { ordered: false, writeConcern: this.#writeConcern },
-      );
-      onInserted(result.insertedCount);
-      return [];
-    } catch (err) {
-      const failed = failedOperations(err, live.length);
-      if (failed) {
-        onInserted((err as MongoBulkWriteError).insertedCount);
-        return live.filter((_op, index) => failed.has(index));
-      }
-      // Refused before sending (the driver could not serialise one): all of them failed; the upsert phase
-      // isolates the one at fault. Anything else fails the attempt.
-      if (classifyStoreFailure(err).kind !== 'document') throw err;
-      return live;
-    }
-  }
-
-  /**
    * Removes stale chunks: in one command, `$or` of their filters, where the server profile says so (FerretDB
    * on SQLite evaluates such a filter on every document of the collection, decoded: one pass per batch rather
    * than one per shrinking source); otherwise, and when that command is refused, one removal per operation.
@@ -433,7 +376,7 @@ export class MongoStore implements BatchStore {
   async #removeStaleChunks(
     ops: PlannedOp<StoredDocument>[],
     refused: Map<number, string>,
-    tally: Tally,
+    tally: BatchCounts,
   ): Promise<void> {
     const live = ops.filter((op) => !refused.has(op.message));
     const onResult = (result: { deletedCount: number }) => {
@@ -448,49 +391,7 @@ export class MongoStore implements BatchStore {
         if (classifyStoreFailure(err).kind !== 'document') throw err;
       }
     }
-    await this.#runPhase(this.#documents, live, refused, onResult);
-  }
-
-  /** Runs one phase's operations in commands of at most `opsPerCommand`, one command at a time. */
-  async #runPhase<S extends { _id: string }>(
-    collection: Collection<S>,
-    ops: PlannedOp<S>[],
-    refused: Map<number, string>,
-    onResult: (result: BulkWriteResult, ops: PlannedOp<S>[]) => void,
-  ): Promise<void> {
-    const size = this.#opsPerCommand;
-    for (let start = 0; start < ops.length; start += size) {
-      await this.#runCommand(collection, ops.slice(start, start + size), refused, onResult);
-    }
-  }
-
-  async #runCommand<S extends { _id: string }>(
-    collection: Collection<S>,
-    ops: PlannedOp<S>[],
-    refused: Map<number, string>,
-    onResult: (result: BulkWriteResult, ops: PlannedOp<S>[]) => void,
-  ): Promise<void> {
-    const live = ops.filter((op) => !refused.has(op.message));
-    if (live.length === 0) return;
-    try {
-      const result = await collection.bulkWrite(
-        live.map((op) => op.op),
-        { ordered: false, writeConcern: this.#writeConcern },
-      );
-      onResult(result, live);
-    } catch (err) {
-      const failure = classifyStoreFailure(err);
-      if (failure.kind !== 'document') throw err;
-      const [only] = live;
-      if (live.length === 1 && only) {
-        refused.set(only.message, failure.message);
-        this.#logger.warn({ err, message: only.message }, 'the database refused a document');
-        return;
-      }
-      const middle = Math.ceil(live.length / 2);
-      await this.#runCommand(collection, live.slice(0, middle), refused, onResult);
-      await this.#runCommand(collection, live.slice(middle), refused, onResult);
-    }
+    await this.#bulk.runPhase(this.#documents, live, refused, onResult);
   }
 
   async close(): Promise<void> {
@@ -498,41 +399,5 @@ export class MongoStore implements BatchStore {
     this.#state = 'closed';
     this.#closing.abort();
     await this.#client.close();
-  }
-}
-
-/**
- * The indexes of the operations a bulk write reports as failed, when it reports only per-operation errors;
- * undefined for anything else (a write concern error, a network error, an index out of range).
- */
-function failedOperations(err: unknown, count: number): Set<number> | undefined {
-  if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError?.()) return undefined;
-  const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-  if (writeErrors.length === 0) return undefined;
-  const failed = new Set<number>();
-  for (const writeError of writeErrors) {
-    const index = writeError?.index;
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= count)
-      return undefined;
-    failed.add(index);
-  }
-  return failed;
-}
-
-/** What a failed insert does instead: its upsert. */
-function fallbackOf<S extends object>(op: PlannedOp<S>): PlannedOp<S> {
-  return { message: op.message, op: op.fallback ?? op.op };
-}
-
-function resultOf(verdict: Verdict): MessageResult {
-  switch (verdict.kind) {
-    case 'write':
-      return { kind: 'written' };
-    case 'touch':
-      return { kind: 'touched' };
-    case 'skip':
-      return { kind: 'skipped', reason: verdict.reason };
-    case 'dead':
-      return verdict;
   }
 }

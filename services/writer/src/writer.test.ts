@@ -3,8 +3,9 @@ import { createLogger } from '@tributary/core';
 import { HandlerError } from '@tributary/messaging';
 import { MongoNetworkError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
+import type { Verdict } from './bulk-plan.ts';
 import { StoreUnavailableError } from './errors.ts';
-import type { BatchReport, BatchStore, MessageResult } from './store.ts';
+import type { BatchReport, BatchStore } from './store.ts';
 import { Writer } from './writer.ts';
 
 const logger = createLogger({ service: 'writer-test', level: 'silent' });
@@ -16,7 +17,7 @@ function touch(jobId: string): StoreMessage {
   };
 }
 
-function report(results: MessageResult[]): BatchReport {
+function report(results: Verdict[]): BatchReport {
   return {
     results,
     inserted: 0,
@@ -32,7 +33,7 @@ const unreachable = () =>
   new StoreUnavailableError('unreachable', { cause: new MongoNetworkError('ECONNREFUSED') });
 
 /** A store that fails its first `failures` writes, then answers with `answer`. */
-function flakyStore(failures: number, answer: (messages: readonly StoreMessage[]) => MessageResult[]) {
+function flakyStore(failures: number, answer: (messages: readonly StoreMessage[]) => Verdict[]) {
   const calls: number[] = [];
   const store: BatchStore = {
     async write(messages) {
@@ -48,7 +49,7 @@ const options = { batchSize: 2, batchMaxMs: 10, retryBaseMs: 5, retryMaxMs: 20 }
 
 describe('Writer', () => {
   it('writes a batch again while the database fails, then settles each message', async () => {
-    const { store, calls } = flakyStore(3, (messages) => messages.map(() => ({ kind: 'touched' })));
+    const { store, calls } = flakyStore(3, (messages) => messages.map(() => ({ kind: 'touch' })));
     const writer = new Writer(options, { store, logger });
     const outcomes = Promise.all([writer.handle(touch('a')), writer.handle(touch('b'))]);
     await expect(outcomes).resolves.toEqual([{ kind: 'done' }, { kind: 'done' }]);
@@ -61,7 +62,7 @@ describe('Writer', () => {
     const store: BatchStore = {
       async write(messages) {
         if (fail) throw unreachable();
-        return report(messages.map(() => ({ kind: 'touched' })));
+        return report(messages.map(() => ({ kind: 'touch' })));
       },
     };
     const writer = new Writer(options, { store, logger });
@@ -77,7 +78,7 @@ describe('Writer', () => {
       messages.map((message) =>
         message.source.jobId === 'bad'
           ? { kind: 'dead', reason: 'document-refused', message: 'invalid key: "$x"' }
-          : { kind: 'touched' },
+          : { kind: 'touch' },
       ),
     );
     const writer = new Writer(options, { store, logger });

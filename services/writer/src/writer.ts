@@ -127,8 +127,8 @@ export class Writer {
     const batchRecords = this.#deps.batchRecords;
     if (!batchRecords) return;
     const endings = report.results.map((result): EndedAs => {
-      if (result.kind === 'written' || result.kind === 'skipped') return 'stored';
-      if (result.kind === 'touched') return 'unchanged';
+      if (result.kind === 'write' || result.kind === 'skip') return 'stored';
+      if (result.kind === 'touch') return 'unchanged';
       return 'not-ended';
     });
     const records = endedJobRecords(messages, endings, new Date());
@@ -183,8 +183,8 @@ export class Writer {
         metrics?.failures.inc({ reason: result.reason });
         return outcome.dead(result.reason, result.message);
       }
-      if (result.kind === 'skipped') skipped += documents;
-      if (result.kind === 'written' && metrics && message?.kind === 'documents') {
+      if (result.kind === 'skip') skipped += documents;
+      if (result.kind === 'write' && metrics && message?.kind === 'documents') {
         for (const document of message.documents) {
           metrics.lag.observe(Math.max(0, now - Date.parse(document.transformedAt)) / 1000);
         }
