@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/run-node.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = {
@@ -32,11 +33,9 @@ afterAll(() => {
   trap.close();
 });
 
-async function run(service: keyof typeof MAIN, env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN[service]], {
-    cwd: ROOT,
+function run(service: keyof typeof MAIN, env: Record<string, string>) {
+  return runNode(join(ROOT, MAIN[service]), [], {
     env: {
-      ...process.env,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(trapPort),
       DEMO_HOST: '127.0.0.1',
@@ -45,18 +44,7 @@ async function run(service: keyof typeof MAIN, env: Record<string, string>) {
       MONGO_URL: `mongodb://127.0.0.1:${trapPort}/`,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
 }
 
 describe('configuration errors stop a service before it binds a port or connects, exit 2, variables named', () => {

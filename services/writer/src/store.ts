@@ -1,11 +1,9 @@
 import type { StoreMessage } from '@tributary/contracts';
 import { backoffDelayMs, type Logger, redactUrl, sleep } from '@tributary/core';
 import {
-  type BulkWriteResult,
   type Collection,
   type Db,
   type Document,
-  MongoBulkWriteError,
   MongoClient,
   MongoServerError,
   type WriteConcernSettings,
