@@ -1,34 +1,10 @@
 import { documentIdFor, type StoreMessage } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { planWrite, type StoredSourceState, sourcesToRead } from './bulk-plan.ts';
+import { documents } from './fixtures/store-messages.ts';
 import type { DocumentsMessage } from './stored-records.ts';
 
 const MAX = 16 * 1024 * 1024;
-
-function documents(
-  jobId: string,
-  chunkCount: number,
-  fetchedAt = '2026-01-01T00:00:00.000Z',
-  extra: Partial<DocumentsMessage['source']> = {},
-): DocumentsMessage {
-  const url = `https://example.com/${jobId}`;
-  return {
-    kind: 'documents',
-    source: { jobId, url, status: 200, contentHash: `hash-${fetchedAt}`, chunkCount, fetchedAt, ...extra },
-    documents: Array.from({ length: chunkCount }, (_, chunkIndex) => ({
-      _id: documentIdFor(jobId, chunkIndex),
-      jobId,
-      sourceUrl: url,
-      text: `chunk ${chunkIndex} of ${jobId}`,
-      chunkIndex,
-      chunkCount,
-      contentHash: `hash-${fetchedAt}`,
-      tokenCount: 4,
-      fetchedAt,
-      transformedAt: '2026-01-01T00:00:01.000Z',
-    })),
-  };
-}
 
 function notModified(jobId: string, fetchedAt: string): StoreMessage {
   return { kind: 'not-modified', source: { jobId, url: `https://example.com/${jobId}`, fetchedAt } };

@@ -1,32 +1,12 @@
-import { documentIdFor, type StoreMessage } from '@tributary/contracts';
+import type { StoreMessage } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { type PlannedOp, planWrite, type StoredSourceState } from './bulk-plan.ts';
+import { documents } from './fixtures/store-messages.ts';
 import { jobIdsOf, remainingPlan, unsettledMessages } from './insert-first.ts';
-import type { DocumentsMessage } from './stored-records.ts';
 
 const MAX = 16 * 1024 * 1024;
 const JAN_1 = '2026-01-01T00:00:00.000Z';
 const JAN_2 = '2026-01-02T00:00:00.000Z';
-
-function documents(jobId: string, chunkCount: number, fetchedAt = JAN_2): DocumentsMessage {
-  const url = `https://example.com/${jobId}`;
-  return {
-    kind: 'documents',
-    source: { jobId, url, status: 200, contentHash: `hash-${fetchedAt}`, chunkCount, fetchedAt },
-    documents: Array.from({ length: chunkCount }, (_, chunkIndex) => ({
-      _id: documentIdFor(jobId, chunkIndex),
-      jobId,
-      sourceUrl: url,
-      text: `chunk ${chunkIndex} of ${jobId}`,
-      chunkIndex,
-      chunkCount,
-      contentHash: `hash-${fetchedAt}`,
-      tokenCount: 4,
-      fetchedAt,
-      transformedAt: JAN_2,
-    })),
-  };
-}
 
 function notModified(jobId: string): StoreMessage {
   return { kind: 'not-modified', source: { jobId, url: `https://example.com/${jobId}`, fetchedAt: JAN_2 } };
