@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigOf, loadConfig, setting } from '@tributary/core';
+import { ConfigError, type ConfigOf, databaseSettings, loadConfig, setting } from '@tributary/core';
 import { messagingSettings } from '@tributary/messaging';
 import { CliError, EXIT } from './cli-errors.ts';
 
@@ -16,12 +16,7 @@ export const cliSettings = {
     description:
       'RabbitMQ management API (queue statistics, dead letters); empty means port 15672 of the first AMQP_URL host with its credentials',
   }),
-  mongoUrl: setting.string('MONGO_URL', {
-    default: 'mongodb://localhost:27017',
-    secret: true,
-    description: 'MongoDB connection string, for batch progress',
-  }),
-  mongoDb: setting.string('MONGO_DB', { default: 'tributary', nonEmpty: true, description: 'database' }),
+  ...databaseSettings,
   connectTimeoutMs: setting.int('TRIBUTARY_CONNECT_TIMEOUT_MS', {
     default: 10_000,
     min: 100,

@@ -9,6 +9,7 @@ export {
   type Setting,
   setting,
 } from './config.ts';
+export { databaseSettings } from './database-settings.ts';
 export { ConfigError, ShutdownTimeoutError } from './errors.ts';
 export { HealthServer, type HealthServerOptions, type MetricsSource } from './health-server.ts';
 export {

@@ -1,5 +1,5 @@
 import type { ConfigOf, ConfigRule, Setting } from '@tributary/core';
-import { notBelow, setting } from '@tributary/core';
+import { databaseSettings, notBelow, setting } from '@tributary/core';
 import { z } from 'zod';
 
 /** `majority`, or how many members must acknowledge a write (at least 1: the writer acks only acknowledged writes). */
@@ -19,26 +19,9 @@ const writeConcernSetting: Setting<WriteConcernLevel> = {
   secret: false,
 };
 
-const mongoUrlSetting: Setting<string> = {
-  env: 'MONGO_URL',
-  description: 'MongoDB connection string (MongoDB 6, 7, 8 or FerretDB)',
-  expected: 'a mongodb:// or mongodb+srv:// URL',
-  defaultRaw: 'mongodb://localhost:27017',
-  schema: z
-    .string()
-    .trim()
-    .regex(/^mongodb(\+srv)?:\/\/\S+$/),
-  secret: true,
-};
-
 /** The writer's environment variables (docs/architecture.md §7); the README's table lists them. */
 export const writerSettings = {
-  mongoUrl: mongoUrlSetting,
-  mongoDb: setting.string('MONGO_DB', {
-    default: 'tributary',
-    nonEmpty: true,
-    description: 'database the documents and sources are written to',
-  }),
+  ...databaseSettings,
   documentsCollection: setting.string('MONGO_DOCUMENTS_COLLECTION', {
     default: 'documents',
     nonEmpty: true,
