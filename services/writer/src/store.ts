@@ -177,10 +177,8 @@ export class MongoStore implements BatchStore {
         if (this.#closing.signal.aborted) return false;
         const failure = classifyStoreFailure(err);
         if (failure.kind === 'unexpected') throw err;
-        const delayMs = Math.max(
-          this.#options.retryBaseMs / 2,
-          backoffDelayMs(attempt, { baseMs: this.#options.retryBaseMs, maxMs: this.#options.retryMaxMs }),
-        );
+        const { retryBaseMs: baseMs, retryMaxMs: maxMs } = this.#options;
+        const delayMs = backoffDelayMs(attempt, { baseMs, maxMs, floorMs: baseMs / 2 });
         this.#writeFailure = err instanceof Error ? err.message : String(err);
         this.#logger.warn({ err, attempt, delayMs }, 'database not ready at start; retrying');
         try {
