@@ -9,8 +9,8 @@ import { type FetchJob, jobIdFor, newTraceparent, topologyNames } from '@tributa
 import { createLogger } from '@tributary/core';
 import { BrokerConnection, Publisher } from '@tributary/messaging';
 import { MongoClient } from 'mongodb';
-import { freePortRange } from '../integration/launcher/harness.ts';
 import { useBroker, useDatabase } from '../support/index.ts';
+import { freePortRange } from '../support/ports.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 3_000);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSystem } from '@tributary/cli';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { cliEnv, runCli } from '../../support/cli.ts';
 import { useBroker, useDatabase } from '../../support/index.ts';
-import { freePortRange } from '../launcher/harness.ts';
-import { cliEnv, runCli } from './cli-harness.ts';
+import { freePortRange } from '../../support/ports.ts';
 
 interface Progress {
   total: number;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BATCH_COLLECTIONS, type BatchRecord, type FetchJob, jobIdFor } from '@tributary/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../../support/cli.ts';
 import { countMessages, takeAll, useBroker, useDatabase } from '../../support/index.ts';
-import { cliEnv, runCli } from './cli-harness.ts';
 
 let dir: string;
 

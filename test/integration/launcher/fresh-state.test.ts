@@ -3,16 +3,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  freePortRange,
-  groupAlive,
-  killUp,
-  pidAlive,
-  portFree,
-  readyProcesses,
-  startUp,
-  type UpProcess,
-} from './harness.ts';
+import { freePortRange, portFree } from '../../support/ports.ts';
+import { groupAlive, killUp, pidAlive, readyProcesses, startUp, type UpProcess } from './harness.ts';
 
 // `tributary up` exactly as `./up.sh` runs it on a machine where nothing runs yet: no AMQP_URL or MONGO_URL, so it
 // starts infra/local's RabbitMQ and FerretDB itself, in a state directory nothing has used, on ports of its own.

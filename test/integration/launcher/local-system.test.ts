@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { LaunchError, LocalSystem, type UnexpectedExit } from '@tributary/cli';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { type TestBroker, type TestDatabase, useBroker, useDatabase } from '../../support/index.ts';
-import { freePortRange, groupAlive, pidAlive } from './harness.ts';
+import { freePortRange } from '../../support/ports.ts';
+import { groupAlive, pidAlive } from './harness.ts';
 
 // The launcher as a library, the way whole-system tests (end-to-end, chaos) start the system.
 

@@ -1,14 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestBroker, type TestDatabase, useBroker, useDatabase } from '../../support/index.ts';
-import {
-  freePortRange,
-  groupAlive,
-  killUp,
-  pidAlive,
-  readyProcesses,
-  startUp,
-  type UpProcess,
-} from './harness.ts';
+import { freePortRange } from '../../support/ports.ts';
+import { groupAlive, killUp, pidAlive, readyProcesses, startUp, type UpProcess } from './harness.ts';
 
 // `tributary up` as a user runs it, against the test's own vhost and database (AMQP_URL and MONGO_URL set, so
 // it starts no infrastructure), on free ports, with its output a pipe: one JSON line per log line.

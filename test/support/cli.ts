@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { TestBroker, TestDatabase } from '../../support/index.ts';
-import { type NodeRunResult, runNode } from '../../support/run-node.ts';
+import { type NodeRunResult, runNode } from './run-node.ts';
+import type { TestBroker, TestDatabase } from './services.ts';
 
-const MAIN = fileURLToPath(new URL('../../../packages/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
 
 export type CliResult = NodeRunResult;
 
