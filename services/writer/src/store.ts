@@ -191,6 +191,9 @@ export class MongoStore implements BatchStore {
   }
 
   async #prepare(): Promise<void> {
+    // The driver closes its topology when the first connection fails, and an operation never reopens it:
+    // connect() does. Without it a writer started while the database was down would never become ready.
+    await this.#client.connect();
     const db = this.#client.db(this.#options.dbName);
     const hello = await db.command({ hello: 1 });
     const buildInfo = await db.command({ buildInfo: 1 });

@@ -124,4 +124,33 @@ describe('writer riding out a database outage', () => {
     expect(await countMessages(w.broker.amqpUrl, 'store.docs')).toBe(0);
     expect(await countMessages(w.broker.amqpUrl, 'store.dead')).toBe(0);
   });
+
+  it('started while the database is down, becomes ready once it is up and writes what waited', async () => {
+    ferret = await startOwnFerretDB();
+    const down = ferret;
+    client = new MongoClient(down.mongoUrl, { serverSelectionTimeoutMS: 10_000 });
+    const dbName = 'writer_start_outage';
+    await down.stop();
+    const starting = startWriterWorld({
+      database: { mongoUrl: down.mongoUrl, db: client.db(dbName), dbName, dispose: async () => {} },
+      env: {
+        MONGO_SERVER_SELECTION_TIMEOUT_MS: '500',
+        WRITE_RETRY_BASE_MS: '100',
+        WRITE_RETRY_MAX_MS: '500',
+      },
+    });
+    // Several failed attempts at start before the database comes back.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await down.start();
+    world = await Promise.race([
+      starting,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the writer did not start within 30 s of the database')), 30_000),
+      ),
+    ]);
+    const message = documentsMessage('after-start-outage', 3);
+    await world.publish(message);
+    await world.waitForDocuments(3, 30_000);
+    expect(world.readiness.report().checks.mongodb?.ready).toBe(true);
+  });
 });
