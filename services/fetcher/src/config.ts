@@ -46,6 +46,13 @@ export const fetcherSettings = {
     max: 600_000,
     description: 'longest silence between two chunks of the body',
   }),
+  totalTimeoutMs: setting.int('FETCH_TOTAL_TIMEOUT_MS', {
+    default: 120_000,
+    min: 1,
+    max: 3_600_000,
+    description:
+      'longest time one request may take in all: every redirect hop, the headers and the whole body (a body that trickles in without ever falling silent for FETCH_BODY_TIMEOUT_MS is cut off here)',
+  }),
   maxBodyBytes: setting.int('FETCH_MAX_BODY_BYTES', {
     default: 10 * 1024 * 1024,
     min: 1,

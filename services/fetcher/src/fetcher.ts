@@ -41,6 +41,7 @@ export class Fetcher {
       connectTimeoutMs: options.connectTimeoutMs,
       headersTimeoutMs: options.headersTimeoutMs,
       bodyTimeoutMs: options.bodyTimeoutMs,
+      totalTimeoutMs: options.totalTimeoutMs,
       maxBodyBytes: options.maxBodyBytes,
       maxRedirects: options.maxRedirects,
       userAgent: options.userAgent,

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressGuard, type Resolver } from './address-guard.ts';
+import { classify, observeError } from './classify.ts';
 import {
   BlockedAddressError,
   BodyTooLargeError,
@@ -44,6 +45,26 @@ function route(req: IncomingMessage, res: ServerResponse): void {
     case '/to':
       res.writeHead(302, { location: url.searchParams.get('location') ?? '/' }).end();
       return;
+    case '/trickle': {
+      // One byte every 50 ms, never silent for long, for 10 s: only a deadline on the whole response ends it.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '200' });
+      const timer = setInterval(() => res.write('x'), 50);
+      const stop = setTimeout(() => res.end(), 10_000);
+      res.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(stop);
+      });
+      return;
+    }
+    case '/slow-hop': {
+      // Each hop answers quickly enough on its own; the chain takes longer than the whole response may.
+      const n = Number(url.searchParams.get('n') ?? 0);
+      const timer = setTimeout(() => {
+        res.writeHead(302, { location: n > 0 ? `/slow-hop?n=${n - 1}` : '/ok' }).end();
+      }, 150);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
     default:
       res.writeHead(404).end();
   }
@@ -65,12 +86,15 @@ const noDns: Resolver = async (host) => {
   throw new Error(`unexpected lookup of ${host}`);
 };
 
-function client(options: { resolve?: Resolver; maxBodyBytes?: number; maxRedirects?: number } = {}) {
+function client(
+  options: { resolve?: Resolver; maxBodyBytes?: number; maxRedirects?: number; totalTimeoutMs?: number } = {},
+) {
   return new HttpClient({
     guard: new AddressGuard({ allowHosts: [`127.0.0.1:${port}`], resolve: options.resolve ?? noDns }),
     connectTimeoutMs: 1_000,
     headersTimeoutMs: 1_000,
     bodyTimeoutMs: 1_000,
+    totalTimeoutMs: options.totalTimeoutMs ?? 10_000,
     maxBodyBytes: options.maxBodyBytes ?? 1_000_000,
     maxRedirects: options.maxRedirects ?? 3,
     userAgent: 'test-agent/1',
@@ -170,6 +194,24 @@ describe('HttpClient', () => {
     await expect(c.request({ url: new URL(`${origin}/big-chunked`) })).rejects.toBeInstanceOf(
       BodyTooLargeError,
     );
+    await c.close();
+  });
+
+  it.each([
+    ['a body that trickles in without ever falling silent', '/trickle', 5],
+    ['a chain of redirects, each hop quick enough on its own', '/slow-hop?n=8', 50],
+  ])('cuts off %s at the deadline on the whole response: a timeout', async (_what, path, maxRedirects) => {
+    const c = client({ totalTimeoutMs: 400, maxRedirects });
+    const started = performance.now();
+    const error = await c.request({ url: new URL(`${origin}${path}`) }).catch((e: unknown) => e);
+    const elapsedMs = performance.now() - started;
+    expect(error).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
+    expect((error as Error).message).toMatch(/took over 400 ms in all/);
+    // Classified as every other timeout: retried, and counted against the host.
+    const verdict = classify(observeError(error), { attempt: 1, backoff: { baseMs: 100, maxMs: 100 } });
+    expect(verdict).toMatchObject({ kind: 'retry', reason: 'timeout', breakerFailure: true });
+    expect(elapsedMs).toBeGreaterThanOrEqual(390);
+    expect(elapsedMs).toBeLessThan(3_000);
     await c.close();
   });
 

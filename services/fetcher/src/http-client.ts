@@ -19,6 +19,11 @@ export interface HttpClientOptions {
   headersTimeoutMs: number;
   /** Longest silence while the body streams. */
   bodyTimeoutMs: number;
+  /**
+   * Longest time one request may take in all, redirect hops and the whole body included: a body that trickles
+   * in without ever falling silent for `bodyTimeoutMs` is cut off here instead of holding its slot for hours.
+   */
+  totalTimeoutMs: number;
   maxBodyBytes: number;
   maxRedirects: number;
   userAgent: string;
@@ -89,9 +94,27 @@ export class HttpClient {
   /**
    * Sends the request and follows redirects. Resolves with the final response for any status; rejects with
    * a FetchError (blocked address, invalid redirect URL, body too large, truncated body, too many redirects)
-   * or undici's error (connect, headers and body timeouts, socket errors).
+   * or undici's error (connect, headers and body timeouts, socket errors). Past `totalTimeoutMs` the request
+   * is aborted with undici's BodyTimeoutError, so that it is classified as every other timeout.
    */
   async request(request: HttpRequest): Promise<HttpResponse> {
+    const { totalTimeoutMs } = this.#options;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort(
+        new undiciErrors.BodyTimeoutError(
+          `the response took over ${totalTimeoutMs} ms in all (redirects and body included)`,
+        ),
+      );
+    }, totalTimeoutMs);
+    try {
+      return await this.#follow(request, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #follow(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     const { guard, maxRedirects, userAgent } = this.#options;
     let hop: HopRequest = {
       url: request.url,
@@ -107,6 +130,7 @@ export class HttpClient {
         method: hop.method as Dispatcher.HttpMethod,
         headers: hop.headers,
         body: hop.body ?? null,
+        signal,
       });
       let next: HopRequest | undefined;
       try {
