@@ -1,6 +1,7 @@
 import { BATCH_COLLECTIONS, type BatchJobRecord, batchJobId, type Stage } from '@tributary/contracts';
 import { type Collection, type Db, MongoBulkWriteError } from 'mongodb';
 import { ensureIndexes, type IndexSpec } from './document-indexes.ts';
+import { IncompleteWriteError } from './store-failures.ts';
 
 const DUPLICATE_KEY = 11000;
 const BATCH_JOB_INDEXES: readonly IndexSpec[] = [
@@ -59,8 +60,9 @@ export class BatchRecords {
   async #insert(records: readonly BatchJobRecord[]): Promise<Set<string>> {
     const existing = new Set<string>();
     if (records.length === 0) return existing;
+    let inserted: number;
     try {
-      await this.#jobs.insertMany([...records], { ordered: false });
+      inserted = (await this.#jobs.insertMany([...records], { ordered: false })).insertedCount;
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
       const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
@@ -69,6 +71,11 @@ export class BatchRecords {
         const record = records[writeError.index];
         if (record) existing.add(record._id);
       }
+      inserted = err.insertedCount;
+    }
+    // Taken for a record, such an insert would leave its job in flight in its batch for ever.
+    if (inserted + existing.size < records.length) {
+      throw new IncompleteWriteError('batch records', inserted + existing.size, records.length);
     }
     return existing;
   }

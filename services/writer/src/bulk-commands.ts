@@ -6,7 +6,7 @@ import {
   type WriteConcernSettings,
 } from 'mongodb';
 import type { PlannedOp } from './bulk-plan.ts';
-import { classifyStoreFailure } from './store-failures.ts';
+import { classifyStoreFailure, IncompleteWriteError } from './store-failures.ts';
 
 export interface BulkCommandsOptions {
   writeConcern: WriteConcernSettings;
@@ -49,8 +49,13 @@ export class BulkCommands {
         { ordered: false, writeConcern: this.#options.writeConcern },
       );
       onInserted(result.insertedCount);
+      // Taken for written, the missing inserts would lose chunks or source records; the attempt fails instead.
+      if (result.insertedCount < live.length) {
+        throw new IncompleteWriteError('inserts', result.insertedCount, live.length);
+      }
       return [];
     } catch (err) {
+      if (err instanceof IncompleteWriteError) throw err;
       const failed = failedOperations(err, live.length);
       if (failed) {
         onInserted((err as MongoBulkWriteError).insertedCount);
