@@ -726,7 +726,12 @@ describe('bad input on the whole running system', () => {
     it('stores exactly the good jobs with exactly their chunks; the bad ones are dead, each once, with its reason', async () => {
       showOutputOnFailure();
       const expected = await expectedStore(file.jobs);
-      expect(differences(file.jobs, expected, observed)).toEqual({ lost: [], duplicated: [], wrong: [] });
+      expect(differences(file.jobs, expected, observed)).toEqual({
+        lost: [],
+        duplicated: [],
+        extraDeadLetterCopies: [],
+        wrong: [],
+      });
       expect(observed.sources.size).toBe(expected.sources.size);
       expect(observed.documents.size).toBe(expected.documents.size);
       // Every good job was asked for once: nothing was retried because of the bad ones around it.

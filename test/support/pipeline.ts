@@ -130,7 +130,8 @@ export class TestPipeline {
       client,
       db: client.db(servers.dbName),
       demoPort,
-      cliEnv: { ...connection, LOG_LEVEL: 'silent' },
+      // The command reads the services' variables too (a queue declared with other arguments is refused).
+      cliEnv: { ...options.env, ...connection, LOG_LEVEL: 'silent' },
       broker,
       database,
       output,

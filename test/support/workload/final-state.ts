@@ -43,8 +43,15 @@ export interface ObservedState {
 export interface Differences {
   /** Jobs that must be stored whose source or chunks are missing, and that were not dead-lettered either. */
   lost: string[];
-  /** Chunks or dead letters present more than the workload asks for: extra chunks, a job dead twice. */
+  /** Chunks or sources the workload does not ask for, a batch record of a job twice. */
   duplicated: string[];
+  /**
+   * Dead letters of a job beyond its first, each with the job's expected stage and reason. A dead-letter queue
+   * is at-least-once: a crash between a retry's confirmed publish and the ack of the delivery it came from
+   * leaves two copies of the job, and each ends in its own dead letter. Not a difference in the store or in the
+   * batch, which count the job once; a run without crashes has none.
+   */
+  extraDeadLetterCopies: string[];
   /** Stored, but not with the content it must have; dead with another stage or reason; recorded wrongly. */
   wrong: string[];
 }
@@ -122,6 +129,7 @@ export function differences(
 ): Differences {
   const lost: string[] = [];
   const duplicated: string[] = [];
+  const extraDeadLetterCopies: string[] = [];
   const wrong: string[] = [];
   const deadByJob = new Map<string, DeadLetterSeen[]>();
   for (const letter of observed.deadLetters) {
@@ -133,7 +141,7 @@ export function differences(
     const dead = deadByJob.get(job.jobId) ?? [];
     const record = observed.batchJobs.get(job.jobId);
     const label = `${job.kind} ${job.url}`;
-    if (dead.length > 1) duplicated.push(`${label}: ${dead.length} dead letters`);
+    if (dead.length > 1) extraDeadLetterCopies.push(`${label}: ${dead.length} dead letters`);
     if (job.expected.outcome === 'stored') {
       const source = observed.sources.get(job.jobId);
       const want = expected.sources.get(job.jobId);
@@ -183,7 +191,7 @@ export function differences(
       duplicated.push(`a chunk that must not exist: ${document.chunkIndex} of ${document.sourceUrl}`);
     }
   }
-  return { lost, duplicated, wrong };
+  return { lost, duplicated, extraDeadLetterCopies, wrong };
 }
 
 /** The batch's counts from the workload alone. */
