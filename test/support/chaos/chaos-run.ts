@@ -152,7 +152,7 @@ function required<T>(fault: T | undefined, name: string): T {
 /** The table a chaos suite prints: one row per run. */
 export function chaosTable(rows: readonly { name: string; result: ChaosRunResult }[]): string {
   const header =
-    '| run | jobs | stored | dead by reason | kills | broker restarts | database outages | broker node outages | lost | duplicated | wrong | extra dead-letter copies | duration |';
+    '| run | jobs | stored | dead by reason | kills | broker restarts | database outages | broker node outages | lost | duplicated | wrong | jobs with dead-letter copies | duration |';
   const lines = [header, `|${'---|'.repeat(13)}`];
   for (const { name, result } of rows) {
     const { observed, fired } = result;

@@ -1,0 +1,92 @@
+import { expect, onTestFailed } from 'vitest';
+import { TestPipeline, type TestPipelineOptions } from '../pipeline.ts';
+import { buildWorkload, WORKLOAD_FETCH_SETTINGS } from '../workload/workload.ts';
+import { type ChaosRunResult, runChaos, type ServerFaults } from './chaos-run.ts';
+import { type ChaosPlan, chaosSchedule } from './schedule.ts';
+
+/** The demo API fetched at three loopback addresses: three hosts to the fetcher. */
+const DEMO_HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
+/** No restart budget: the launcher starts every killed process again, however often the schedule kills it. */
+const ALWAYS_RESTART = { maxRestarts: 1_000, windowMs: 60_000, baseDelayMs: 200, maxDelayMs: 1_000 };
+
+export interface ChaosSuiteRun {
+  /** Names the run in the table, its database, its queue prefix and its batch. */
+  name: string;
+  broker: { amqpUrl: string; managementUrl: string };
+  mongoUrl: string;
+  faults: ServerFaults;
+  stages: Pick<TestPipelineOptions, 'fetchers' | 'transformers' | 'writers' | 'transformWorkers'>;
+  /** Slower than the machine could go, so that the faults land while work is in flight. */
+  perHostRate: number;
+  seed: number;
+  /** What to do besides the kills (their count is `killsEach` per process). */
+  schedule: Omit<ChaosPlan, 'seed' | 'processes' | 'from' | 'to'>;
+}
+
+/** One chaos run of the end-to-end workload (1,000 jobs, every fault kind four times) on a pipeline of its own. */
+export async function chaosRun(run: ChaosSuiteRun): Promise<ChaosRunResult> {
+  const { name } = run;
+  const pipeline = await TestPipeline.start({
+    ...run.stages,
+    servers: { ...run.broker, mongoUrl: run.mongoUrl, dbName: `chaos_${name}` },
+    extraDemoHosts: DEMO_HOSTS.slice(1),
+    restart: ALWAYS_RESTART,
+    env: {
+      ...WORKLOAD_FETCH_SETTINGS,
+      FETCH_PER_HOST_RATE: String(run.perHostRate),
+      TRIBUTARY_PREFIX: `chaos-${name}.`,
+      // A message returns unacked at each crash of the consumer holding it; five such returns are a poison
+      // message to a normal deployment, but here one message may be held through several kills on purpose.
+      QUEUE_DELIVERY_LIMIT: '50',
+    },
+  });
+  onTestFailed(() => {
+    process.stderr.write(`the processes' last output lines:\n${pipeline.lastLines(150)}\n`);
+  });
+  try {
+    const workload = buildWorkload({
+      origins: DEMO_HOSTS.map((host) => `http://${host}:${pipeline.demoPort}`),
+      jobs: 1_000,
+      perFault: 4,
+      duplicates: 20,
+      seed: run.seed,
+    });
+    const events = chaosSchedule({
+      ...run.schedule,
+      seed: run.seed,
+      processes: pipeline.system.processNames.filter((process) => process !== 'demo-api'),
+      from: 0.03,
+      to: 0.8,
+    });
+    const result = await runChaos({
+      pipeline,
+      servers: run.faults,
+      workload,
+      events,
+      batch: `chaos-${name}`,
+      log: (line) => process.stdout.write(`[${name}] ${line}\n`),
+    });
+    for (const trend of result.memory) {
+      process.stdout.write(
+        `[${name}] ${trend.name}: ${trend.firstThirdMb} → ${trend.lastThirdMb} MB over its longest run after ` +
+          `warm-up (${trend.seconds} s), peak ${trend.peakMb} MB\n`,
+      );
+    }
+    return result;
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+/** The final state equals the computed one, nothing is left in flight, no memory rises, every kill happened. */
+export function expectExact(result: ChaosRunResult, killsEach: number): void {
+  const { lost, duplicated, wrong } = result.differences;
+  expect({ lost, duplicated, wrong }).toEqual({ lost: [], duplicated: [], wrong: [] });
+  expect(result.observed.batch.inFlight).toBe(0);
+  expect(result.memory.filter((trend) => trend.rising)).toEqual([]);
+  const kills = new Map<string, number>();
+  for (const { event } of result.fired) {
+    if (event.kind === 'kill') kills.set(event.process, (kills.get(event.process) ?? 0) + 1);
+  }
+  for (const count of kills.values()) expect(count).toBe(killsEach);
+}
