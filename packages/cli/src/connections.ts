@@ -55,6 +55,18 @@ export async function openBroker(config: CliConfig, logger: Logger = cliLogger()
       cause: err,
     });
   }
+  // A queue the broker has with other arguments is refused at every reconnect: say so instead of waiting.
+  let unsubscribe = () => {};
+  const refused = new Promise<string>((resolve) => {
+    unsubscribe = connection.onTopologyConflict(resolve);
+  });
+  const conflict =
+    connection.topologyConflict ?? (await Promise.race([publisher.waitUntilReady().then(() => undefined), refused]));
+  unsubscribe();
+  if (conflict !== undefined) {
+    await close();
+    throw new CliError('topology-conflict', conflict, EXIT.usage);
+  }
   return { connection, publisher, names, close };
 }
 

@@ -3,6 +3,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { ConfirmChannel } from 'amqplib';
 import type { MessagingMetrics } from './metrics.ts';
 import { declareTopology, planTopology, type TopologyOptions, type TopologyPlan } from './topology.ts';
+import { topologyConflictOf } from './topology-conflict.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
 
@@ -30,6 +31,8 @@ export class BrokerConnection {
   #state: ConnectionState = 'idle';
   #connections = 0;
   #lastFailure: string | undefined;
+  #topologyConflict: string | undefined;
+  readonly #conflictListeners = new Set<(explanation: string) => void>();
 
   constructor(options: BrokerConnectionOptions) {
     this.#options = options;
@@ -51,6 +54,20 @@ export class BrokerConnection {
   /** Why the last attempt to connect failed, with the broker's URL (password redacted); for error messages. */
   get lastFailure(): string | undefined {
     return this.#lastFailure;
+  }
+
+  /**
+   * Why the broker refuses this process's topology (a queue it has with other arguments), with the setting to
+   * change; undefined while it accepts it. Nothing is consumed or published until it does.
+   */
+  get topologyConflict(): string | undefined {
+    return this.#topologyConflict;
+  }
+
+  /** Calls `listener` with the explanation each time the broker refuses the topology; returns the unsubscribe. */
+  onTopologyConflict(listener: (explanation: string) => void): () => void {
+    this.#conflictListeners.add(listener);
+    return () => this.#conflictListeners.delete(listener);
   }
 
   start(): void {
@@ -100,12 +117,20 @@ export class BrokerConnection {
       json: false,
       setup: async (channel: ConfirmChannel) => {
         await declareTopology(channel, this.plan);
+        this.#topologyConflict = undefined;
         await setup(channel);
       },
     });
-    wrapper.on('error', (err: unknown) =>
-      this.#options.logger.error({ err, channel: name }, 'channel setup failed'),
-    );
+    wrapper.on('error', (err: unknown) => {
+      const conflict = topologyConflictOf(err);
+      if (conflict === undefined) {
+        this.#options.logger.error({ err, channel: name }, 'channel setup failed');
+        return;
+      }
+      this.#topologyConflict = conflict;
+      this.#options.logger.error({ channel: name }, conflict);
+      for (const listener of this.#conflictListeners) listener(conflict);
+    });
     return wrapper;
   }
 

@@ -87,6 +87,12 @@ export class Publisher {
     });
   }
 
+  /** Resolves once the publisher's channel is open with the topology declared (`start()` first). */
+  async waitUntilReady(): Promise<void> {
+    if (!this.#wrapper) throw new Error('Publisher.start() must be called first');
+    await this.#wrapper.waitForConnect();
+  }
+
   /** Publishes waiting for their confirm right now. */
   get unconfirmed(): number {
     return this.#unconfirmed;

@@ -65,7 +65,12 @@ export function startMessaging(ctx: MessagingContext, name: string): Messaging {
   });
   connection.start();
   lifecycle.add('close', 'broker-connection', () => connection.close());
-  readiness.addReadinessCheck('broker', () => ({ ready: connection.isConnected, detail: connection.state }));
+  readiness.addReadinessCheck('broker', () => {
+    const conflict = connection.topologyConflict;
+    return conflict === undefined
+      ? { ready: connection.isConnected, detail: connection.state }
+      : { ready: false, detail: conflict };
+  });
 
   const publisher = new Publisher(connection, { maxUnconfirmed: config.maxUnconfirmed, metrics, logger });
   publisher.start();

@@ -139,6 +139,24 @@ describe('tributary enqueue', () => {
     expect(result.stderr).not.toContain('s3cret');
   });
 
+  it('says which setting differs from the queues the broker has, instead of waiting for ever (exit 2)', async () => {
+    await using broker = await useBroker();
+    await using database = await useDatabase();
+    // The services were started with QUEUE_DELIVERY_LIMIT=50; the command runs with the default, 5.
+    const services = await runCli(['topology', 'declare'], {
+      ...cliEnv(broker, database),
+      QUEUE_DELIVERY_LIMIT: '50',
+    });
+    expect(services.code, services.stderr).toBe(0);
+    const result = await runCli(['enqueue', '--url', 'https://example.com/'], cliEnv(broker, database), {
+      timeoutMs: 30_000,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("inequivalent arg 'x-delivery-limit' for queue 'fetch.jobs'");
+    expect(result.stderr).toContain('set QUEUE_DELIVERY_LIMIT to what the queue was declared with');
+    expect(await countMessages(broker.amqpUrl, 'fetch.jobs')).toBe(0);
+  });
+
   it('refuses bad usage with exit 2', async () => {
     expect((await runCli(['enqueue'], {})).code).toBe(2);
     expect((await runCli(['enqueue', '--url', 'https://e.com/', '--batch', 'no spaces'], {})).code).toBe(2);
