@@ -40,7 +40,7 @@ describe('the pipeline under chaos', () => {
     expect(result.fired.filter((entry) => entry.event.kind === 'kill').length).toBe(9);
   }, 600_000);
 
-  it('does the same with two replicas of every stage, each killed on its own', async () => {
+  it('does the same with two replicas of every stage, each killed on its own, the writers racing on older fetches', async () => {
     const result = await chaosRun({
       name: 'replicas',
       broker: servers,
@@ -50,6 +50,7 @@ describe('the pipeline under chaos', () => {
       perHostRate: 5,
       seed: SEED + 1,
       schedule: FAULTS,
+      staleFetches: 60,
     });
     rows.push({ name: 'replicas', result });
     expectExact(result, FAULTS.killsEach);

@@ -49,6 +49,8 @@ export interface ChaosRunOptions {
   log: (line: string) => void;
   /** How long the batch may take to end after the last fault (default 6 min). */
   settleTimeoutMs?: number;
+  /** Work beside the faults, from the enqueue on, given the batch's progress (0..1); awaited before the end. */
+  alongside?: (progress: () => number) => Promise<void>;
 }
 
 /**
@@ -69,6 +71,9 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
   if (enqueued.code !== 0) throw new Error(`tributary enqueue exited ${enqueued.code}: ${enqueued.stderr}`);
   const progress = new BatchProgressTracker(pipeline.db, batch, workload.jobs.length);
   const fired: FiredEvent[] = [];
+  const alongside = options.alongside?.(() => progress.fraction);
+  // Its failure is reported where it is awaited, not as an unhandled rejection before that.
+  alongside?.catch(() => {});
   try {
     for (const event of options.events) {
       await waitFor(() => progress.fraction >= event.atProgress || progress.fraction >= 1, {
@@ -85,6 +90,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       await fire(event, pipeline, options.servers);
       fired.push({ event, firedAtProgress, startedMs, endedMs: Date.now() });
     }
+    await alongside;
     await waitFor(() => progress.ended >= workload.jobs.length, {
       timeoutMs: options.settleTimeoutMs ?? 360_000,
       intervalMs: 250,

@@ -1,6 +1,12 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type StoreMessage, topologyNames } from '@tributary/contracts';
+import { createLogger } from '@tributary/core';
+import { BrokerConnection, DEFAULT_DELAY_BUCKETS_MS, Publisher } from '@tributary/messaging';
 import { expect, onTestFailed } from 'vitest';
 import { TestPipeline, type TestPipelineOptions } from '../pipeline.ts';
-import { buildWorkload, WORKLOAD_FETCH_SETTINGS } from '../workload/workload.ts';
+import { waitFor } from '../wait-for.ts';
+import { storeMessageFor } from '../workload/expected-store.ts';
+import { buildWorkload, WORKLOAD_FETCH_SETTINGS, type Workload } from '../workload/workload.ts';
 import { type ChaosRunResult, runChaos, type ServerFaults } from './chaos-run.ts';
 import { type ChaosPlan, chaosSchedule } from './schedule.ts';
 
@@ -21,6 +27,12 @@ export interface ChaosSuiteRun {
   seed: number;
   /** What to do besides the kills (their count is `killsEach` per process). */
   schedule: Omit<ChaosPlan, 'seed' | 'processes' | 'from' | 'to'>;
+  /**
+   * Sources of the workload that also get an older fetch with other content, published straight to the store
+   * stage (half at the start, half once half the batch has ended), so that writers race: one receives a fetch
+   * older than what another has stored, or stores it before the newer one arrives. The end must be the same.
+   */
+  staleFetches?: number;
 }
 
 /** One chaos run of the end-to-end workload (1,000 jobs, every fault kind four times) on a pipeline of its own. */
@@ -58,13 +70,17 @@ export async function chaosRun(run: ChaosSuiteRun): Promise<ChaosRunResult> {
       from: 0.03,
       to: 0.8,
     });
+    const log = (line: string) => process.stdout.write(`[${name}] ${line}\n`);
     const result = await runChaos({
       pipeline,
       servers: run.faults,
       workload,
       events,
       batch: `chaos-${name}`,
-      log: (line) => process.stdout.write(`[${name}] ${line}\n`),
+      log,
+      ...(run.staleFetches
+        ? { alongside: (progress) => publishStaleFetches(run, workload, progress, log) }
+        : {}),
     });
     for (const trend of result.memory) {
       process.stdout.write(
@@ -89,4 +105,59 @@ export function expectExact(result: ChaosRunResult, killsEach: number): void {
     if (event.kind === 'kill') kills.set(event.process, (kills.get(event.process) ?? 0) + 1);
   }
   for (const count of kills.values()) expect(count).toBe(killsEach);
+}
+
+/** An older fetch of a page, with other content: its seventh revision, fetched in 2001. */
+const STALE = { revision: { version: 7 }, fetchedAt: new Date('2001-01-01T00:00:00Z') };
+
+async function publishStaleFetches(
+  run: ChaosSuiteRun,
+  workload: Workload,
+  progress: () => number,
+  log: (line: string) => void,
+): Promise<void> {
+  const pages = workload.jobs
+    .filter((job) => job.kind === 'clean' && job.route === 'pages')
+    .slice(0, run.staleFetches);
+  const messages = await Promise.all(
+    pages.map((job) =>
+      storeMessageFor(job, new Map([[`pages/${job.contentId}`, STALE.revision]]), STALE.fetchedAt),
+    ),
+  );
+  const logger = createLogger({ service: 'chaos-stale-fetches', level: 'silent' });
+  const connection = new BrokerConnection({
+    urls: run.broker.amqpUrl.split(','),
+    name: 'chaos-stale-fetches',
+    logger,
+    // As the services declare it (chaosRun's settings), or the broker refuses the declaration.
+    topology: {
+      names: topologyNames(`chaos-${run.name}.`),
+      delayBucketsMs: DEFAULT_DELAY_BUCKETS_MS,
+      maxLength: 100_000,
+      deliveryLimit: 50,
+    },
+  });
+  connection.start();
+  const publisher = new Publisher(connection, { logger });
+  publisher.start();
+  const publish = (batch: readonly StoreMessage[]) =>
+    Promise.all(
+      batch.map((message) =>
+        publisher.publishToStage('store', message, {
+          messageId: randomUUID().replaceAll('-', ''),
+          traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+        }),
+      ),
+    );
+  try {
+    const half = Math.ceil(messages.length / 2);
+    await publish(messages.slice(0, half));
+    log(`${half} older fetches published to the store stage`);
+    await waitFor(() => progress() >= 0.5, { timeoutMs: 600_000, intervalMs: 200, what: 'half the batch' });
+    await publish(messages.slice(half));
+    log(`${messages.length - half} more older fetches published to the store stage`);
+  } finally {
+    await publisher.close();
+    await connection.close();
+  }
 }

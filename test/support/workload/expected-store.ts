@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { packBody, type RawRecord } from '@tributary/contracts';
+import { packBody, type RawRecord, type StoreMessage } from '@tributary/contracts';
 import { createLogger, loadConfig } from '@tributary/core';
 import type { ContentOptions } from '@tributary/demo-api';
 import { defaultTransform, runTransform } from '@tributary/transform';
@@ -68,26 +68,7 @@ export async function expectedStore(
   const documents = new Map<string, ExpectedDocument>();
   for (const job of jobs) {
     if (job.expected.outcome !== 'stored') continue;
-    const { body, contentType } = demoBody(job, revisions);
-    const meta = JSON.parse(job.line.startsWith('{') ? job.line : '{}').meta as
-      | Record<string, unknown>
-      | undefined;
-    const record: RawRecord = {
-      jobId: job.jobId,
-      url: job.url,
-      finalUrl: job.url,
-      status: 200,
-      contentType,
-      fetchedAt: new Date(0).toISOString(),
-      durationMs: 0,
-      bytes: body.byteLength,
-      ...(meta === undefined ? {} : { meta }),
-      ...packBody(body, 64 * 1024),
-    };
-    const message = await runTransform(defaultTransform, record, {
-      config: TRANSFORM_CONFIG,
-      logger: silent,
-    });
+    const message = await storeMessageFor(job, revisions, new Date(0));
     if (message.kind !== 'documents') throw new Error(`expected documents for ${job.url}`);
     sources.set(job.jobId, {
       _id: job.jobId,
@@ -111,4 +92,32 @@ export async function expectedStore(
     }
   }
   return { sources, documents };
+}
+
+/**
+ * The StoreMessage the transformer makes of the job's content as fetched at `fetchedAt` (with `revisions`
+ * applied): what the writer receives, without the batch.
+ */
+export async function storeMessageFor(
+  job: WorkloadJob,
+  revisions: Revisions,
+  fetchedAt: Date,
+): Promise<StoreMessage> {
+  const { body, contentType } = demoBody(job, revisions);
+  const meta = JSON.parse(job.line.startsWith('{') ? job.line : '{}').meta as
+    | Record<string, unknown>
+    | undefined;
+  const record: RawRecord = {
+    jobId: job.jobId,
+    url: job.url,
+    finalUrl: job.url,
+    status: 200,
+    contentType,
+    fetchedAt: fetchedAt.toISOString(),
+    durationMs: 0,
+    bytes: body.byteLength,
+    ...(meta === undefined ? {} : { meta }),
+    ...packBody(body, 64 * 1024),
+  };
+  return runTransform(defaultTransform, record, { config: TRANSFORM_CONFIG, logger: silent });
 }
