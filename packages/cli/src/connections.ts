@@ -61,7 +61,8 @@ export async function openBroker(config: CliConfig, logger: Logger = cliLogger()
     unsubscribe = connection.onTopologyConflict(resolve);
   });
   const conflict =
-    connection.topologyConflict ?? (await Promise.race([publisher.waitUntilReady().then(() => undefined), refused]));
+    connection.topologyConflict ??
+    (await Promise.race([publisher.waitUntilReady().then(() => undefined), refused]));
   unsubscribe();
   if (conflict !== undefined) {
     await close();
