@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type StoreMessage, topologyNames } from '@tributary/contracts';
+import { BATCH_COLLECTIONS, type BatchJobRecord, topologyNames } from '@tributary/contracts';
 import { createLogger } from '@tributary/core';
 import { BrokerConnection, DEFAULT_DELAY_BUCKETS_MS, Publisher } from '@tributary/messaging';
+import type { Db } from 'mongodb';
 import { expect, onTestFailed } from 'vitest';
 import { TestPipeline, type TestPipelineOptions } from '../pipeline.ts';
 import { waitFor } from '../wait-for.ts';
@@ -28,9 +29,9 @@ export interface ChaosSuiteRun {
   /** What to do besides the kills (their count is `killsEach` per process). */
   schedule: Omit<ChaosPlan, 'seed' | 'processes' | 'from' | 'to'>;
   /**
-   * Sources of the workload that also get an older fetch with other content, published straight to the store
-   * stage (half at the start, half once half the batch has ended), so that writers race: one receives a fetch
-   * older than what another has stored, or stores it before the newer one arrives. The end must be the same.
+   * Sources of the workload that get an older fetch with other content, published straight to the store stage
+   * once another writer has stored the newer one (half at 30 % of the batch, half at 60 %): a writer receives a
+   * fetch older than what another has stored, while the kills go on. The end must be the same.
    */
   staleFetches?: number;
 }
@@ -79,7 +80,7 @@ export async function chaosRun(run: ChaosSuiteRun): Promise<ChaosRunResult> {
       batch: `chaos-${name}`,
       log,
       ...(run.staleFetches
-        ? { alongside: (progress) => publishStaleFetches(run, workload, progress, log) }
+        ? { alongside: (progress) => publishStaleFetches(run, pipeline.db, workload, progress, log) }
         : {}),
     });
     for (const trend of result.memory) {
@@ -112,18 +113,12 @@ const STALE = { revision: { version: 7 }, fetchedAt: new Date('2001-01-01T00:00:
 
 async function publishStaleFetches(
   run: ChaosSuiteRun,
+  db: Db,
   workload: Workload,
   progress: () => number,
   log: (line: string) => void,
 ): Promise<void> {
-  const pages = workload.jobs
-    .filter((job) => job.kind === 'clean' && job.route === 'pages')
-    .slice(0, run.staleFetches);
-  const messages = await Promise.all(
-    pages.map((job) =>
-      storeMessageFor(job, new Map([[`pages/${job.contentId}`, STALE.revision]]), STALE.fetchedAt),
-    ),
-  );
+  const pages = workload.jobs.filter((job) => job.kind === 'clean' && job.route === 'pages');
   const logger = createLogger({ service: 'chaos-stale-fetches', level: 'silent' });
   const connection = new BrokerConnection({
     urls: run.broker.amqpUrl.split(','),
@@ -140,22 +135,46 @@ async function publishStaleFetches(
   connection.start();
   const publisher = new Publisher(connection, { logger });
   publisher.start();
-  const publish = (batch: readonly StoreMessage[]) =>
-    Promise.all(
-      batch.map((message) =>
+  const published = new Set<string>();
+  /** Older fetches of pages whose newer fetch the batch records as stored, and that have none yet. */
+  const wave = async (atProgress: number, count: number) => {
+    await waitFor(() => progress() >= atProgress, {
+      timeoutMs: 600_000,
+      intervalMs: 200,
+      what: `${atProgress}`,
+    });
+    const stored = new Set(
+      (
+        await db
+          .collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs)
+          .find({ outcome: 'stored' }, { projection: { jobId: 1 } })
+          .toArray()
+      ).map((record) => record.jobId),
+    );
+    const chosen = pages.filter((job) => stored.has(job.jobId) && !published.has(job.jobId)).slice(0, count);
+    if (chosen.length < count) {
+      throw new Error(`only ${chosen.length} stored pages to send ${count} older fetches of at ${atProgress}`);
+    }
+    const messages = await Promise.all(
+      chosen.map((job) =>
+        storeMessageFor(job, new Map([[`pages/${job.contentId}`, STALE.revision]]), STALE.fetchedAt),
+      ),
+    );
+    await Promise.all(
+      messages.map((message) =>
         publisher.publishToStage('store', message, {
           messageId: randomUUID().replaceAll('-', ''),
           traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
         }),
       ),
     );
+    for (const job of chosen) published.add(job.jobId);
+    log(`${chosen.length} older fetches of stored pages published to the store stage`);
+  };
   try {
-    const half = Math.ceil(messages.length / 2);
-    await publish(messages.slice(0, half));
-    log(`${half} older fetches published to the store stage`);
-    await waitFor(() => progress() >= 0.5, { timeoutMs: 600_000, intervalMs: 200, what: 'half the batch' });
-    await publish(messages.slice(half));
-    log(`${messages.length - half} more older fetches published to the store stage`);
+    const half = Math.ceil((run.staleFetches ?? 0) / 2);
+    await wave(0.3, half);
+    await wave(0.6, (run.staleFetches ?? 0) - half);
   } finally {
     await publisher.close();
     await connection.close();
