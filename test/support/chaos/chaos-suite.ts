@@ -153,7 +153,9 @@ async function publishStaleFetches(
     );
     const chosen = pages.filter((job) => stored.has(job.jobId) && !published.has(job.jobId)).slice(0, count);
     if (chosen.length < count) {
-      throw new Error(`only ${chosen.length} stored pages to send ${count} older fetches of at ${atProgress}`);
+      throw new Error(
+        `only ${chosen.length} stored pages to send ${count} older fetches of at ${atProgress}`,
+      );
     }
     const messages = await Promise.all(
       chosen.map((job) =>
