@@ -30,6 +30,11 @@ describe('writer on a real broker and database', () => {
     await w.publish(...messages);
     await w.waitForDocuments(20, 15_000);
     expect(performance.now() - started).toBeLessThan(15_000);
+    // The chunks show before the batch has ended (its source records come last, then its metrics).
+    await waitFor(async () => (await w.metric('tributary_writer_batch_documents')) >= 1, {
+      timeoutMs: 5_000,
+      what: 'the batch to end',
+    });
     expect(await w.metric('tributary_writer_batch_documents')).toBe(1);
     expect(await w.sources.countDocuments()).toBe(4);
     await waitFor(async () => (await countMessages(w.broker.amqpUrl, 'store.docs')) === 0, {
