@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePortRange, portFree } from './ports.ts';
+import { freeBrokerPortRange } from './ports.ts';
 
 const run = promisify(execFile);
 const INFRA = fileURLToPath(new URL('../../infra/local/', import.meta.url));
@@ -34,7 +34,8 @@ export class LocalServers {
   static async start(options: { broker?: boolean } = {}): Promise<LocalServers> {
     const withBroker = options.broker ?? true;
     const stateDir = await mkdtemp(join(tmpdir(), 'tributary-servers-'));
-    const ports = await spareServerPorts();
+    const base = await freeBrokerPortRange(4);
+    const ports = { amqp: base, management: base + 1, prometheus: base + 2, mongo: base + 3 };
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TRIBUTARY_LOCAL_DIR: stateDir,
@@ -80,21 +81,4 @@ export class LocalServers {
 
 function script(env: NodeJS.ProcessEnv, name: string, ...args: string[]) {
   return run('bash', [join(INFRA, name), ...args], { env, maxBuffer: 16 * 1024 * 1024 });
-}
-
-/** AMQP, management, Prometheus and MongoDB ports, all free, and the AMQP port's distribution port too. */
-async function spareServerPorts(): Promise<{
-  amqp: number;
-  management: number;
-  prometheus: number;
-  mongo: number;
-}> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = await freePortRange(4);
-    // RabbitMQ's Erlang distribution listens on the AMQP port + 20000.
-    if (base + 20_000 <= 65_535 && (await portFree(base + 20_000))) {
-      return { amqp: base, management: base + 1, prometheus: base + 2, mongo: base + 3 };
-    }
-  }
-  throw new Error('no four free ports whose AMQP port + 20000 is free too');
 }

@@ -17,3 +17,24 @@ export async function freePortRange(count: number): Promise<number> {
   }
   throw new Error(`no ${count} consecutive free ports found`);
 }
+
+/** RabbitMQ's Erlang distribution listens on the AMQP port plus this, and it must be free too. */
+export const DIST_PORT_OFFSET = 20_000;
+
+/**
+ * A first port of `count` consecutive free ports whose first `amqpPorts` are AMQP ports of RabbitMQ nodes: the
+ * distribution port of each (AMQP port + DIST_PORT_OFFSET) is free and below 65536 as well.
+ */
+export async function freeBrokerPortRange(count: number, amqpPorts = 1): Promise<number> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const base = await freePortRange(count);
+    const distPorts = Array.from({ length: amqpPorts }, (_, index) => base + index + DIST_PORT_OFFSET);
+    if (
+      distPorts.every((port) => port <= 65_535) &&
+      (await Promise.all(distPorts.map(portFree))).every(Boolean)
+    ) {
+      return base;
+    }
+  }
+  throw new Error(`no ${count} free ports whose distribution ports (+${DIST_PORT_OFFSET}) are free too`);
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseExportLines } from '../../packages/cli/src/launcher/local-infrastructure.ts';
-import { freePortRange, portFree } from './ports.ts';
+import { freeBrokerPortRange } from './ports.ts';
 import { type QueueInfo, RabbitMQManagement } from './rabbitmq-management.ts';
 
 const run = promisify(execFile);
@@ -16,7 +16,6 @@ const SCRIPT = fileURLToPath(new URL('../../infra/local/rabbitmq-cluster.sh', im
  * base+6…base+8; and each node's Erlang distribution port, its AMQP port + 20000.
  */
 const PORTS_FROM_BASE = 9;
-const DIST_PORT_OFFSET = 20_000;
 /** A fresh start boots three nodes on two cores and joins two of them: some 30 s, more on a busy machine. */
 const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 120_000;
@@ -45,24 +44,9 @@ export class ClusterScriptError extends Error {
   }
 }
 
-/**
- * A base AMQP port for a cluster on spare ports: all nine ports from the base are free, and so are the three
- * distribution ports 20000 above the AMQP ports (which must stay below 65536).
- */
-export async function freeClusterBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const base = await freePortRange(PORTS_FROM_BASE);
-    const distPorts = [0, 1, 2].map((index) => base + index + DIST_PORT_OFFSET);
-    if (
-      distPorts.every((port) => port <= 65_535) &&
-      (await Promise.all(distPorts.map(portFree))).every(Boolean)
-    ) {
-      return base;
-    }
-  }
-  throw new Error(
-    `no ${PORTS_FROM_BASE} free ports whose distribution ports (+${DIST_PORT_OFFSET}) are free too`,
-  );
+/** A base AMQP port for a cluster on spare ports: nine ports, the first three AMQP ports. */
+export function freeClusterBasePort(): Promise<number> {
+  return freeBrokerPortRange(PORTS_FROM_BASE, 3);
 }
 
 /**
