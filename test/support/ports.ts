@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function portFree(port: number): Promise<boolean> {
@@ -8,14 +9,41 @@ export async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A first port of `count` consecutive free ports, picked at random so that parallel tests do not collide. */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = Array.from({ length: count }, (_, index) => base + index);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+/**
+ * The first port the kernel hands out to outgoing connections. A port checked free above it can be taken by any
+ * client socket before the server that was meant to have it binds it: under the chaos suites' thousands of
+ * connections, a broker started by a test lost its listener that way and stopped during boot.
+ */
+function ephemeralPortsStart(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const start = Number(low);
+    if (Number.isInteger(start) && start > 0) return start;
+  } catch {
+    // Not Linux: the IANA dynamic range.
   }
-  throw new Error(`no ${count} consecutive free ports found`);
+  return 49_152;
+}
+
+const LOWEST_PORT = 10_000;
+
+/** A first port of `count` consecutive free ports in [lowest, ceiling), picked at random so that parallel tests do not collide. */
+async function freePortsBelow(count: number, ceiling: number, accept: (base: number) => Promise<boolean>) {
+  const span = ceiling - count - LOWEST_PORT;
+  if (span <= 0) throw new Error(`no room for ${count} ports between ${LOWEST_PORT} and ${ceiling}`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = LOWEST_PORT + Math.floor(Math.random() * span);
+    const ports = Array.from({ length: count }, (_, index) => base + index);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean) && (await accept(base))) return base;
+  }
+  return undefined;
+}
+
+/** A first port of `count` consecutive free ports outside the kernel's ephemeral range. */
+export async function freePortRange(count: number): Promise<number> {
+  const base = await freePortsBelow(count, ephemeralPortsStart(), async () => true);
+  if (base === undefined) throw new Error(`no ${count} consecutive free ports found`);
+  return base;
 }
 
 /** RabbitMQ's Erlang distribution listens on the AMQP port plus this, and it must be free too. */
@@ -23,18 +51,16 @@ export const DIST_PORT_OFFSET = 20_000;
 
 /**
  * A first port of `count` consecutive free ports whose first `amqpPorts` are AMQP ports of RabbitMQ nodes: the
- * distribution port of each (AMQP port + DIST_PORT_OFFSET) is free and below 65536 as well.
+ * distribution port of each (AMQP port + DIST_PORT_OFFSET) is free and outside the ephemeral range as well.
  */
 export async function freeBrokerPortRange(count: number, amqpPorts = 1): Promise<number> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const base = await freePortRange(count);
+  const distPortsFree = async (base: number) => {
     const distPorts = Array.from({ length: amqpPorts }, (_, index) => base + index + DIST_PORT_OFFSET);
-    if (
-      distPorts.every((port) => port <= 65_535) &&
-      (await Promise.all(distPorts.map(portFree))).every(Boolean)
-    ) {
-      return base;
-    }
+    return (await Promise.all(distPorts.map(portFree))).every(Boolean);
+  };
+  const base = await freePortsBelow(count, ephemeralPortsStart() - DIST_PORT_OFFSET, distPortsFree);
+  if (base === undefined) {
+    throw new Error(`no ${count} free ports whose distribution ports (+${DIST_PORT_OFFSET}) are free too`);
   }
-  throw new Error(`no ${count} free ports whose distribution ports (+${DIST_PORT_OFFSET}) are free too`);
+  return base;
 }

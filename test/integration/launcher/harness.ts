@@ -46,6 +46,10 @@ export function startUp(
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
+  let closed = false;
+  child.once('close', () => {
+    closed = true;
+  });
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
@@ -56,7 +60,16 @@ export function startUp(
     output: () => output,
     async waitForLine(what, match, timeoutMs) {
       try {
-        await waitFor(() => lines.some(match), { timeoutMs, intervalMs: 100, what });
+        await waitFor(
+          () => {
+            if (lines.some(match)) return true;
+            // A launcher whose output has ended will never print the line: say so now, not at the timeout.
+            if (closed)
+              throw new Error(`tributary up exited (${child.exitCode ?? child.signalCode}) before ${what}`);
+            return false;
+          },
+          { timeoutMs, intervalMs: 100, what },
+        );
       } catch (err) {
         throw new Error(`${(err as Error).message}; output so far:\n${output.slice(-6_000)}`, { cause: err });
       }
