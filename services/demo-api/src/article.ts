@@ -9,12 +9,15 @@ import { FIRST_NAMES, LAST_NAMES, SECTIONS, TAGS } from './vocabulary.ts';
  * whatever the paragraph count: `paragraphs=5` gives the first five paragraphs of `paragraphs=20`.
  */
 
-export type ContentKind = 'record' | 'page';
+export type ContentKind = 'record' | 'page' | 'site';
 
 export interface ContentOptions {
   /** The revision of the content, 1 by default: another version has other paragraphs, a later date, another ETag. */
   version?: number;
-  /** How many paragraphs the text has; by default a number drawn from the id (records 2–6, pages 8–30). */
+  /**
+   * How many paragraphs the text has; by default a number drawn from the id (records 2–6, pages 8–30, the
+   * discovery site's pages 4–7).
+   */
   paragraphs?: number;
 }
 
@@ -59,6 +62,8 @@ const SHAPE: Record<
 > = {
   record: { paragraphs: [2, 6], sentences: [3, 7] },
   page: { paragraphs: [8, 30], sentences: [4, 9] },
+  // A few hundred words: enough for several chunks, few enough that a crawl of the whole site stays quick.
+  site: { paragraphs: [4, 7], sentences: [4, 8] },
 };
 
 /** Validates content options; throws RangeError naming the option and its range. */

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { ContentOptions } from './article.ts';
 import { httpDate, strongEtag, type Validators } from './conditional.ts';
 import { pageFor, recordFor } from './content.ts';
-import { type FeedOptions, feedFor } from './feed.ts';
+import { type FeedOptions, feedFor, feedUpdatedAt } from './feed.ts';
 
 /**
  * Rendered content with its validators, kept in an LRU bounded by bytes: generating a page costs a fraction
@@ -19,10 +19,9 @@ export interface Representation extends Validators {
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const HTML_TYPE = 'text/html; charset=utf-8';
 
-const FEED_EPOCH = '2020-01-01T00:00:00.000Z';
-
-function represent(text: string, contentType: string, updatedAt: string): Representation {
-  const body = Buffer.from(text);
+/** Bytes with their validators and the headers of a 200: what every route with conditional GET answers from. */
+export function represent(text: string | Buffer, contentType: string, updatedAt: string): Representation {
+  const body = typeof text === 'string' ? Buffer.from(text) : text;
   const etag = strongEtag(body);
   const lastModified = httpDate(updatedAt);
   return {
@@ -71,9 +70,7 @@ export class ContentCache {
   feed(options: FeedOptions): Representation {
     return this.#get(`feed ${options.page} ${options.pageSize} ${options.total}`, () => {
       const feed = feedFor(options);
-      let latest = FEED_EPOCH;
-      for (const item of feed.items) if (item.publishedAt > latest) latest = item.publishedAt;
-      return represent(JSON.stringify(feed), JSON_TYPE, latest);
+      return represent(JSON.stringify(feed), JSON_TYPE, feedUpdatedAt(feed.items));
     });
   }
 

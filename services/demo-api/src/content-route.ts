@@ -11,7 +11,8 @@ import {
 import { isNotModified } from './conditional.ts';
 import { type ContentCache, HTML_TYPE, JSON_TYPE, type Representation } from './content-cache.ts';
 import { delayFor, type Faults, retryAfterHeader } from './faults.ts';
-import { FEED_DEFAULTS, type FeedOptions } from './feed.ts';
+import { feedLinkHeader, feedOptionsFrom } from './feed.ts';
+import { requestOrigin } from './origin.ts';
 import { intParam } from './query-params.ts';
 import { type FaultLabel, planResponse } from './response-plan.ts';
 import { ROUTES, type RouteMatch, type RouteName } from './routes.ts';
@@ -34,6 +35,8 @@ export interface ContentContext {
   random: () => number;
   wait: (ms: number) => Promise<boolean>;
   now: () => number;
+  /** The server's own base URL, for absolute links when a request has no usable Host header. */
+  origin: () => string;
 }
 
 /** Per-request state the response's close handler reads. */
@@ -57,14 +60,6 @@ function contentOptions(
   if (version !== undefined) options.version = version;
   if (paragraphs !== undefined) options.paragraphs = paragraphs;
   return options;
-}
-
-function feedOptions(query: URLSearchParams | undefined): Required<FeedOptions> {
-  return {
-    page: (query && intParam(query, 'page', { min: 1, max: 1_000_000 })) ?? FEED_DEFAULTS.page,
-    pageSize: (query && intParam(query, 'pageSize', { min: 1, max: 1_000 })) ?? FEED_DEFAULTS.pageSize,
-    total: (query && intParam(query, 'total', { min: 0, max: 100_000_000 })) ?? FEED_DEFAULTS.total,
-  };
 }
 
 function validatorHeaders(representation: Representation): OutgoingHttpHeaders {
@@ -108,7 +103,7 @@ export async function serveContent(
   const faults = query === undefined ? ctx.baseFaults : ctx.faultsFor(match.query, query);
   const revised = id === undefined ? undefined : ctx.revisions.get(revisionKey(route, id));
   const options = route === ROUTES.feed ? undefined : contentOptions(query, revised);
-  const feed = route === ROUTES.feed ? feedOptions(query) : undefined;
+  const feed = route === ROUTES.feed ? feedOptionsFrom(query) : undefined;
   const attempt = ctx.stats.attempt(target);
 
   const delayMs = delayFor(faults, ctx.random);
@@ -159,11 +154,16 @@ export async function serveContent(
     return;
   }
 
+  // A feed page names the next one in a Link header too, absolute, for the Host the client asked.
+  const link =
+    feed === undefined ? undefined : feedLinkHeader(requestOrigin(req.headers.host, ctx.origin()), feed);
   ctx.stats.responded(route, plan.status, plan.fault);
   if (representation !== undefined && plan.fault === 'none') {
     // The common case, kept short: the cached bytes in one write.
     if (req.method !== 'HEAD') ctx.stats.wrote(route, representation.body.length);
-    res.writeHead(200, representation.headers).end(representation.body);
+    res
+      .writeHead(200, link === undefined ? representation.headers : { ...representation.headers, link })
+      .end(representation.body);
     return;
   }
 
@@ -176,6 +176,7 @@ export async function serveContent(
   } else if (representation !== undefined) {
     source = bufferSource(representation.body);
     headers = validatorHeaders(representation);
+    if (link !== undefined) headers.link = link;
   } else {
     const size = faults.sizeBytes ?? 0;
     const html = route === ROUTES.page;

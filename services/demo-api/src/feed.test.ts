@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordFor } from './content.ts';
-import { feedFor, urlsFor } from './feed.ts';
+import { feedFor, feedLinkHeader, feedOptionsFrom, nextFeedPageUrl, urlsFor } from './feed.ts';
 
 describe('feedFor', () => {
   it('lists records page by page, with links to the next and previous pages', () => {
@@ -29,6 +29,38 @@ describe('feedFor', () => {
       url: '/records/21',
     });
     expect(feedFor().next).toBe('/feed?page=2');
+  });
+});
+
+describe('feed paging', () => {
+  it('names the next page in an absolute Link header, except on the last page', () => {
+    expect(feedLinkHeader('http://127.0.0.2:8080', { page: 1, pageSize: 3, total: 7 })).toBe(
+      '<http://127.0.0.2:8080/feed?page=2&pageSize=3&total=7>; rel="next"',
+    );
+    expect(feedLinkHeader('http://h', {})).toBe('<http://h/feed?page=2>; rel="next"');
+    expect(feedLinkHeader('http://h', { page: 3, pageSize: 3, total: 7 })).toBeUndefined();
+    expect(feedLinkHeader('http://h', { total: 0 })).toBeUndefined();
+  });
+
+  it('pages the Atom feed the same way, under its own path', () => {
+    expect(nextFeedPageUrl({ page: 2, pageSize: 3, total: 7 }, 'atom')).toBe(
+      '/feed.atom?page=3&pageSize=3&total=7',
+    );
+    expect(nextFeedPageUrl({ page: 2, pageSize: 3, total: 7 })).toBe(
+      feedFor({ page: 2, pageSize: 3, total: 7 }).next,
+    );
+  });
+
+  it('reads the paging parameters of a query, with the defaults for those left out', () => {
+    expect(feedOptionsFrom(undefined)).toEqual({ page: 1, pageSize: 20, total: 1000 });
+    expect(feedOptionsFrom(new URLSearchParams('page=3&total=7'))).toEqual({
+      page: 3,
+      pageSize: 20,
+      total: 7,
+    });
+    expect(() => feedOptionsFrom(new URLSearchParams('pageSize=0'))).toThrow(
+      /pageSize must be an integer 1\.\.1000/,
+    );
   });
 });
 

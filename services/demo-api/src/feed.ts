@@ -1,8 +1,10 @@
 import { articleMetaFor } from './article.ts';
+import { intParam } from './query-params.ts';
 
 /**
  * The paginated listing `/feed?page=n` serves and the URL lists `/urls?count=n` serves, as pure functions of
- * their options. Feed items are the records `1..total`, in id order.
+ * their options. Feed items are the records `1..total`, in id order. `/feed.atom` pages the same items the
+ * same way (atom-feed.ts).
  */
 
 export interface FeedOptions {
@@ -35,17 +37,69 @@ export interface DemoFeed {
 
 export const FEED_DEFAULTS = { page: 1, pageSize: 20, total: 1000 } as const;
 
-function feedPageUrl(page: number, pageSize: number, total: number): string {
-  let url = `/feed?page=${page}`;
+/** The Last-Modified of a page without items: the start of the content's time. */
+const FEED_EPOCH = '2020-01-01T00:00:00.000Z';
+
+/** The paths a feed is paged under: the JSON listing and its Atom form. */
+export const FEED_PATHS = { json: '/feed', atom: '/feed.atom' } as const;
+
+export type FeedFormat = keyof typeof FEED_PATHS;
+
+/** The relative URL of a feed page; parameters at their defaults are left out (`/feed?page=2`). */
+export function feedPageUrl(
+  page: number,
+  pageSize: number = FEED_DEFAULTS.pageSize,
+  total: number = FEED_DEFAULTS.total,
+  format: FeedFormat = 'json',
+): string {
+  let url = `${FEED_PATHS[format]}?page=${page}`;
   if (pageSize !== FEED_DEFAULTS.pageSize) url += `&pageSize=${pageSize}`;
   if (total !== FEED_DEFAULTS.total) url += `&total=${total}`;
   return url;
 }
 
+/** The options with their defaults applied. */
+export function resolveFeedOptions(options: FeedOptions = {}): Required<FeedOptions> {
+  return {
+    page: options.page ?? FEED_DEFAULTS.page,
+    pageSize: options.pageSize ?? FEED_DEFAULTS.pageSize,
+    total: options.total ?? FEED_DEFAULTS.total,
+  };
+}
+
+/** The feed options of a request's query (`page`, `pageSize`, `total`); throws InvalidParameterError. */
+export function feedOptionsFrom(query: URLSearchParams | undefined): Required<FeedOptions> {
+  return {
+    page: (query && intParam(query, 'page', { min: 1, max: 1_000_000 })) ?? FEED_DEFAULTS.page,
+    pageSize: (query && intParam(query, 'pageSize', { min: 1, max: 1_000 })) ?? FEED_DEFAULTS.pageSize,
+    total: (query && intParam(query, 'total', { min: 0, max: 100_000_000 })) ?? FEED_DEFAULTS.total,
+  };
+}
+
+/** The relative URL of the page after this one, or undefined on the last page (and past it). */
+export function nextFeedPageUrl(options: FeedOptions = {}, format: FeedFormat = 'json'): string | undefined {
+  const { page, pageSize, total } = resolveFeedOptions(options);
+  return page < Math.ceil(total / pageSize) ? feedPageUrl(page + 1, pageSize, total, format) : undefined;
+}
+
+/**
+ * The RFC 8288 `Link` header of a JSON feed page: the next page, absolute (a client following Link headers
+ * resolves nothing against the body), or undefined on the last page.
+ */
+export function feedLinkHeader(origin: string, options: FeedOptions = {}): string | undefined {
+  const next = nextFeedPageUrl(options);
+  return next === undefined ? undefined : `<${origin}${next}>; rel="next"`;
+}
+
+/** When a feed page last changed: its newest item, or the start of the content's time for an empty page. */
+export function feedUpdatedAt(items: readonly FeedItem[]): string {
+  let latest = FEED_EPOCH;
+  for (const item of items) if (item.publishedAt > latest) latest = item.publishedAt;
+  return latest;
+}
+
 export function feedFor(options: FeedOptions = {}): DemoFeed {
-  const page = options.page ?? FEED_DEFAULTS.page;
-  const pageSize = options.pageSize ?? FEED_DEFAULTS.pageSize;
-  const total = options.total ?? FEED_DEFAULTS.total;
+  const { page, pageSize, total } = resolveFeedOptions(options);
   const totalPages = Math.ceil(total / pageSize);
   const items: FeedItem[] = [];
   const first = (page - 1) * pageSize + 1;
@@ -67,7 +121,7 @@ export function feedFor(options: FeedOptions = {}): DemoFeed {
     totalItems: total,
     totalPages,
     items,
-    next: page < totalPages ? feedPageUrl(page + 1, pageSize, total) : null,
+    next: nextFeedPageUrl({ page, pageSize, total }) ?? null,
     prev: page > 1 ? feedPageUrl(Math.min(page - 1, Math.max(totalPages, 1)), pageSize, total) : null,
   };
 }

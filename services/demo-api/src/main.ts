@@ -18,6 +18,14 @@ await runService(
         failStatus: config.failStatus,
       },
       cacheMaxBytes: config.cacheMb * 1024 * 1024,
+      sitePages: config.sitePages,
+      crawlDelaySeconds: config.crawlDelaySeconds,
+      embeddings: {
+        model: config.embedModel,
+        dimensions: config.embedDimensions,
+        maxInputs: config.embedMaxInputs,
+        maxTokens: config.embedMaxTokens,
+      },
       registry,
       logger,
     });

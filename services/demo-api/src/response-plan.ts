@@ -14,6 +14,8 @@ import type { Faults } from './faults.ts';
 
 export const FAULT_LABELS = [
   'none',
+  // The embedding endpoints are down (`POST /control/embeddings?down=1`): decided before any plan.
+  'down',
   'hang',
   'redirects',
   'redirect',

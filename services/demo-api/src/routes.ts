@@ -7,10 +7,22 @@ export const ROUTES = {
   record: '/records/:id',
   page: '/pages/:id',
   feed: '/feed',
+  atomFeed: '/feed.atom',
+  robots: '/robots.txt',
+  sitemapIndex: '/sitemap.xml',
+  sitemapFirst: '/sitemaps/site-1.xml',
+  sitemapSecond: '/sitemaps/site-2.xml.gz',
+  siteHome: '/site/',
+  sitePage: '/site/pages/:id',
+  sitePrivate: '/site/private/:id',
   urls: '/urls',
+  embeddings: '/v1/embeddings',
+  teiEmbed: '/embed',
   stats: '/stats',
   statsReset: '/stats/reset',
   revise: '/control/revise',
+  siteControl: '/control/site',
+  embeddingsControl: '/control/embeddings',
   metrics: '/metrics',
   healthz: '/healthz',
   unmatched: 'unmatched',
@@ -20,6 +32,24 @@ export type RouteName = (typeof ROUTES)[keyof typeof ROUTES];
 
 /** Routes that serve content and take fault parameters. */
 export const CONTENT_ROUTES: ReadonlySet<RouteName> = new Set([ROUTES.record, ROUTES.page, ROUTES.feed]);
+
+/**
+ * Routes a discoverer reads (robots.txt, sitemaps, the Atom feed, the small site): no fault parameters, since
+ * what a discovery test checks is what was found, and a site page with any query string is the same page.
+ */
+export const DISCOVERY_ROUTES: ReadonlySet<RouteName> = new Set([
+  ROUTES.atomFeed,
+  ROUTES.robots,
+  ROUTES.sitemapIndex,
+  ROUTES.sitemapFirst,
+  ROUTES.sitemapSecond,
+  ROUTES.siteHome,
+  ROUTES.sitePage,
+  ROUTES.sitePrivate,
+]);
+
+/** Routes that embed texts (OpenAI-compatible and Hugging Face TEI): POST only, with fault parameters of their own. */
+export const EMBEDDING_ROUTES: ReadonlySet<RouteName> = new Set([ROUTES.embeddings, ROUTES.teiEmbed]);
 
 /** Routes a test or a scraper uses to observe the API; the exact stats leave them out. */
 export const OBSERVABILITY_ROUTES: ReadonlySet<RouteName> = new Set([
@@ -33,10 +63,22 @@ const ALLOWED_METHODS: Readonly<Record<RouteName, readonly string[]>> = {
   [ROUTES.record]: ['GET', 'HEAD'],
   [ROUTES.page]: ['GET', 'HEAD'],
   [ROUTES.feed]: ['GET', 'HEAD'],
+  [ROUTES.atomFeed]: ['GET', 'HEAD'],
+  [ROUTES.robots]: ['GET', 'HEAD'],
+  [ROUTES.sitemapIndex]: ['GET', 'HEAD'],
+  [ROUTES.sitemapFirst]: ['GET', 'HEAD'],
+  [ROUTES.sitemapSecond]: ['GET', 'HEAD'],
+  [ROUTES.siteHome]: ['GET', 'HEAD'],
+  [ROUTES.sitePage]: ['GET', 'HEAD'],
+  [ROUTES.sitePrivate]: ['GET', 'HEAD'],
   [ROUTES.urls]: ['GET', 'HEAD'],
+  [ROUTES.embeddings]: ['POST'],
+  [ROUTES.teiEmbed]: ['POST'],
   [ROUTES.stats]: ['GET'],
   [ROUTES.statsReset]: ['POST'],
   [ROUTES.revise]: ['POST'],
+  [ROUTES.siteControl]: ['POST'],
+  [ROUTES.embeddingsControl]: ['POST'],
   [ROUTES.metrics]: ['GET'],
   [ROUTES.healthz]: ['GET', 'HEAD'],
   [ROUTES.unmatched]: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -48,7 +90,7 @@ export function allowedMethods(route: RouteName): readonly string[] {
 
 export interface RouteMatch {
   route: RouteName;
-  /** The `:id` segment of `/records/:id` and `/pages/:id`. */
+  /** The `:id` segment of `/records/:id`, `/pages/:id`, `/site/pages/:id` and `/site/private/:id`. */
   id: string | undefined;
   /** The query string without `?`; empty when there is none. */
   query: string;
@@ -59,12 +101,30 @@ export interface RouteMatch {
 /** Ids are 1 to 128 URL-safe characters: `42`, `user-7`, `2024_report.v2`. */
 const ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
+/** Routes with an `:id` segment, by the path prefix before it. */
+const PREFIXED: readonly (readonly [prefix: string, route: RouteName])[] = [
+  ['/records/', ROUTES.record],
+  ['/pages/', ROUTES.page],
+  ['/site/pages/', ROUTES.sitePage],
+  ['/site/private/', ROUTES.sitePrivate],
+];
+
 const FIXED: ReadonlyMap<string, RouteName> = new Map<string, RouteName>([
   ['/feed', ROUTES.feed],
+  ['/feed.atom', ROUTES.atomFeed],
+  ['/robots.txt', ROUTES.robots],
+  ['/sitemap.xml', ROUTES.sitemapIndex],
+  ['/sitemaps/site-1.xml', ROUTES.sitemapFirst],
+  ['/sitemaps/site-2.xml.gz', ROUTES.sitemapSecond],
+  ['/site/', ROUTES.siteHome],
   ['/urls', ROUTES.urls],
+  ['/v1/embeddings', ROUTES.embeddings],
+  ['/embed', ROUTES.teiEmbed],
   ['/stats', ROUTES.stats],
   ['/stats/reset', ROUTES.statsReset],
   ['/control/revise', ROUTES.revise],
+  ['/control/site', ROUTES.siteControl],
+  ['/control/embeddings', ROUTES.embeddingsControl],
   ['/metrics', ROUTES.metrics],
   ['/healthz', ROUTES.healthz],
 ]);
@@ -75,17 +135,11 @@ export function matchRoute(target: string): RouteMatch {
   const query = q === -1 ? '' : target.slice(q + 1);
   const fixed = FIXED.get(path);
   if (fixed !== undefined) return { route: fixed, id: undefined, query, target };
-  let route: RouteName | undefined;
-  let id: string | undefined;
-  if (path.startsWith('/records/')) {
-    route = ROUTES.record;
-    id = path.slice('/records/'.length);
-  } else if (path.startsWith('/pages/')) {
-    route = ROUTES.page;
-    id = path.slice('/pages/'.length);
+  for (const [prefix, route] of PREFIXED) {
+    if (!path.startsWith(prefix)) continue;
+    const id = path.slice(prefix.length);
+    if (ID.test(id)) return { route, id, query, target };
+    break;
   }
-  if (route === undefined || id === undefined || !ID.test(id)) {
-    return { route: ROUTES.unmatched, id: undefined, query, target };
-  }
-  return { route, id, query, target };
+  return { route: ROUTES.unmatched, id: undefined, query, target };
 }

@@ -161,7 +161,53 @@ describe('stats and metrics', () => {
       inFlight: 0,
       total: 0,
       bodyBytes: 0,
+      byHost: {},
+      embeddings: {
+        requests: 0,
+        inputs: 0,
+        tokens: 0,
+        maxInputsPerRequest: 0,
+        maxTokensPerRequest: 0,
+        byStatus: {},
+        peakRequestsPerSecond: 0,
+        peakTokensPerSecond: 0,
+      },
     });
+  });
+
+  it('reports what each Host header saw: requests, in flight now, peak in flight and peak per second', async () => {
+    const held = createDemoApi({ port: 0, defaults: { latencyMs: 60_000 } });
+    const { url } = await held.start();
+    const send = (host: string) =>
+      request(`${url}/records/1`, { headers: { host }, dispatcher: agent }).then(
+        () => 'answered',
+        () => 'failed',
+      );
+    try {
+      const pending = [
+        ...['A.Test:8080', 'a.test:8080', 'a.test:8080'].map(send),
+        ...['b.test', 'b.test'].map(send),
+      ];
+      await waitFor(() => held.stats.snapshot().inFlight === 5, {
+        timeoutMs: 5_000,
+        what: 'all five requests to arrive',
+      });
+      const res = await request(`${url}/stats`, { dispatcher: agent });
+      const { byHost } = (await res.body.json()) as { byHost: Record<string, unknown> };
+      // Lower-cased, one entry per host, and the /stats request itself (host 127.0.0.1:port) left out.
+      expect(byHost).toEqual({
+        'a.test:8080': { requests: 3, inFlight: 3, peakInFlight: 3, peakPerSecond: 3 },
+        'b.test': { requests: 2, inFlight: 2, peakInFlight: 2, peakPerSecond: 2 },
+      });
+      await held.close();
+      expect(await Promise.all(pending)).toEqual(Array(5).fill('failed'));
+      expect(held.stats.snapshot().byHost).toEqual({
+        'a.test:8080': { requests: 3, inFlight: 0, peakInFlight: 3, peakPerSecond: 3 },
+        'b.test': { requests: 2, inFlight: 0, peakInFlight: 2, peakPerSecond: 2 },
+      });
+    } finally {
+      await held.close();
+    }
   });
 
   it('reports per-URL attempts', async () => {

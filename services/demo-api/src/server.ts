@@ -12,17 +12,31 @@ import {
   serveContent,
 } from './content-route.ts';
 import { type ControlContext, serveControl } from './control-routes.ts';
+import { type DiscoveryContext, serveDiscovery } from './discovery-routes.ts';
+import { EMBEDDING_LIMITS } from './embedding.ts';
+import { type EmbeddingServing, embeddingServing } from './embedding-request.ts';
+import { type EmbeddingContext, type EmbeddingOutage, serveEmbeddings } from './embedding-route.ts';
 import { DemoApiStateError, InvalidParameterError } from './errors.ts';
-import { defaultFaults, type FaultDefaults, type Faults, NO_FAULTS, parseFaults } from './faults.ts';
+import {
+  defaultFaults,
+  FAULT_LIMITS,
+  type FaultDefaults,
+  type Faults,
+  NO_FAULTS,
+  parseFaults,
+} from './faults.ts';
 import { PendingTimers } from './pending-timers.ts';
 import {
   allowedMethods,
   CONTENT_ROUTES,
+  DISCOVERY_ROUTES,
+  EMBEDDING_ROUTES,
   matchRoute,
   ROUTES,
   type RouteMatch,
   type RouteName,
 } from './routes.ts';
+import { checkSitePages } from './site-links.ts';
 import { DemoStats } from './stats.ts';
 
 /**
@@ -46,6 +60,15 @@ export interface DemoApiOptions {
   logger?: Logger;
   /** Source of randomness for jitter and the error rate, [0, 1). Default Math.random. */
   random?: () => number;
+  /** Pages of the discovery site (`/site/pages/1..n`), 0..99,999. Default 60. */
+  sitePages?: number;
+  /** The Crawl-delay robots.txt asks for, in seconds; 0 leaves the line out. Default 0.05. */
+  crawlDelaySeconds?: number;
+  /**
+   * What `/v1/embeddings` and `/embed` serve: the TEI model (`demo-embed-384`), default dimensions (384), and
+   * the most inputs (256) and tokens (8,192) one request may carry.
+   */
+  embeddings?: Partial<EmbeddingServing>;
 }
 
 export type DemoApiState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -65,6 +88,21 @@ export interface DemoApi {
    * URL changes: for re-ingestion tests. Query parameters still win. An empty object restores the default.
    */
   revise(path: string, options: ContentOptions): void;
+  /**
+   * Sets how many of the site's pages are live from now on (0..`sitePages`), for sweep tests: later pages answer
+   * 404 and the sitemaps and links leave them out. Undefined makes all `sitePages` live again. Per process, like
+   * `revise()`.
+   */
+  setLiveSitePages(pages: number | undefined): void;
+  /** How many of the site's pages are live now. */
+  readonly liveSitePages: number;
+  /**
+   * Takes the embedding endpoints down (every request answers 503, with Retry-After when given) or brings them
+   * back: for breaker tests. Per process, like `revise()`.
+   */
+  setEmbeddingsDown(down: boolean, options?: { retryAfterSeconds?: number }): void;
+  /** Whether the embedding endpoints answer 503 now. */
+  readonly embeddingsDown: boolean;
 }
 
 function revisionTarget(path: string): { route: typeof ROUTES.record | typeof ROUTES.page; id: string } {
@@ -82,6 +120,13 @@ const PARSED_FAULTS_KEPT = 10_000;
 const CLOSE_SETTLE_MS = 1_000;
 
 export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
+  const sitePages = options.sitePages ?? 60;
+  checkSitePages(sitePages);
+  const crawlDelaySeconds = options.crawlDelaySeconds ?? 0.05;
+  if (!Number.isFinite(crawlDelaySeconds) || crawlDelaySeconds < 0) {
+    throw new RangeError(`crawlDelaySeconds must be a number ≥ 0, got ${crawlDelaySeconds}`);
+  }
+  const serving = embeddingServing(options.embeddings);
   const registry = options.registry ?? new Registry();
   const stats = new DemoStats({ registry, maxTrackedUrls: options.maxTrackedUrls ?? 100_000 });
   const defaults: FaultDefaults = { ...NO_FAULTS, ...options.defaults };
@@ -107,9 +152,11 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     random: options.random ?? Math.random,
     wait: (ms) => timers.wait(ms),
     now: Date.now,
+    origin: () => baseUrl ?? '',
   };
 
   let state: DemoApiState = 'idle';
+  let liveSitePages = sitePages;
   let server: Server | undefined;
   let baseUrl: string | undefined;
   let closing: Promise<void> | undefined;
@@ -117,8 +164,8 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
   let open = 0;
   let onIdle: (() => void) | undefined;
 
-  function settled(route: RouteName): void {
-    stats.finished(route);
+  function settled(route: RouteName, host: string | undefined): void {
+    stats.finished(route, host);
     open--;
     if (open === 0) onIdle?.();
   }
@@ -131,11 +178,55 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     else revisions.set(key, { ...content });
   }
 
+  function setLiveSitePages(pages: number | undefined): void {
+    if (pages !== undefined && (!Number.isInteger(pages) || pages < 0 || pages > sitePages)) {
+      throw new RangeError(`the live page count must be an integer 0..${sitePages}, got ${pages}`);
+    }
+    liveSitePages = pages ?? sitePages;
+  }
+
+  let embeddingOutage: EmbeddingOutage | undefined;
+
+  function setEmbeddingsDown(down: boolean, outage: { retryAfterSeconds?: number } = {}): void {
+    const { retryAfterSeconds } = outage;
+    if (
+      retryAfterSeconds !== undefined &&
+      (!Number.isInteger(retryAfterSeconds) ||
+        retryAfterSeconds < 0 ||
+        retryAfterSeconds > FAULT_LIMITS.maxRetryAfterSeconds)
+    ) {
+      throw new RangeError(
+        `retryAfterSeconds must be an integer 0..${FAULT_LIMITS.maxRetryAfterSeconds}, got ${retryAfterSeconds}`,
+      );
+    }
+    embeddingOutage = down ? { retryAfterSeconds } : undefined;
+  }
+
   const control: ControlContext = {
     stats,
     registry,
     revise,
     origin: () => baseUrl ?? '',
+    sitePages,
+    setLiveSitePages,
+    setEmbeddingsDown,
+  };
+
+  const embedding: EmbeddingContext = {
+    stats,
+    serving,
+    maxBodyBytes: EMBEDDING_LIMITS.maxBodyBytes,
+    outage: () => embeddingOutage,
+    random: ctx.random,
+    wait: ctx.wait,
+    now: Date.now,
+  };
+
+  const discovery: DiscoveryContext = {
+    stats,
+    origin: () => baseUrl ?? '',
+    livePages: () => liveSitePages,
+    crawlDelaySeconds,
   };
 
   async function handle(
@@ -156,6 +247,14 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
       await serveContent(ctx, req, res, match, requestState);
       return;
     }
+    if (EMBEDDING_ROUTES.has(route)) {
+      await serveEmbeddings(embedding, req, res, match, requestState);
+      return;
+    }
+    if (DISCOVERY_ROUTES.has(route)) {
+      serveDiscovery(discovery, req, res, match);
+      return;
+    }
     await serveControl(control, req, res, match);
   }
 
@@ -163,7 +262,8 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     const match = matchRoute(req.url ?? '/');
     const { route } = match;
     const requestState: RequestState = { route, fault: 'none' };
-    stats.arrived(route);
+    const host = req.headers.host;
+    stats.arrived(route, host);
     open++;
     handle(req, res, match, requestState).catch((err: unknown) => {
       if (res.headersSent) {
@@ -181,12 +281,12 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     });
     // Cached content without faults is answered synchronously, above: no close listener needed for it.
     if (res.writableEnded) {
-      settled(route);
+      settled(route, host);
       return;
     }
     res.once('close', () => {
       if (!res.headersSent) stats.abandoned(requestState.route, requestState.fault);
-      settled(route);
+      settled(route, host);
     });
   }
 
@@ -268,5 +368,13 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     stats,
     registry,
     revise,
+    setLiveSitePages,
+    get liveSitePages() {
+      return liveSitePages;
+    },
+    setEmbeddingsDown,
+    get embeddingsDown() {
+      return embeddingOutage !== undefined;
+    },
   };
 }
