@@ -3,7 +3,10 @@ export {
   type BatchJobRecord,
   type BatchRecord,
   batchJobId,
+  type FoundJobRecord,
   type JobOutcome,
+  rootFoundRecord,
+  sweepScopeOf,
 } from './batch-records.ts';
 export { type PackedBody, packBody, unpackBody } from './body-codec.ts';
 export { deadLetterJob, deadLetterReason, deadLetterStage } from './dead-letters.ts';
@@ -21,8 +24,12 @@ export {
 } from './names.ts';
 export {
   BatchIdSchema,
+  type Discover,
+  DiscoverSchema,
   type Document,
   DocumentSchema,
+  type Embedding,
+  EmbeddingSchema,
   type FetchJob,
   type FetchJobInput,
   FetchJobSchema,

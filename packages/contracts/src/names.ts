@@ -4,13 +4,15 @@
  * same broker.
  */
 
-export const STAGES = ['fetch', 'transform', 'store'] as const;
+/** In pipeline order; `embed` is optional (docs/architecture.md §18): without it, the transformer feeds `store`. */
+export const STAGES = ['fetch', 'transform', 'embed', 'store'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Which exchange and work queue carry each stage's input. */
 const STAGE_INPUT: Record<Stage, { exchange: string; queue: string }> = {
   fetch: { exchange: 'tributary.jobs', queue: 'fetch.jobs' },
   transform: { exchange: 'tributary.raw', queue: 'transform.raw' },
+  embed: { exchange: 'tributary.chunks', queue: 'embed.chunks' },
   store: { exchange: 'tributary.docs', queue: 'store.docs' },
 };
 

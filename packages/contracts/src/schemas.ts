@@ -11,6 +11,42 @@ export const BatchIdSchema = z
 const Batch = BatchIdSchema.optional();
 
 /**
+ * What a job asks the fetcher to find besides (or instead of) ingesting its page, docs/architecture.md §17:
+ * the pages a sitemap lists (or, at a robots.txt, the sitemaps it names), the items of a paginated JSON API,
+ * the entries of an RSS or Atom feed, or the links of HTML pages to a depth. Found URLs become jobs of the
+ * same batch, deduplicated by job id, within the bounds.
+ */
+export const DiscoverSchema = z.strictObject({
+  kind: z.enum(['sitemap', 'api', 'feed', 'crawl']),
+  /** Also ingest the discovering page itself; by default only a crawl does. */
+  ingest: z.boolean().optional(),
+  /** Crawl: link hops from the root that are still followed (default 2). */
+  maxDepth: z.number().int().min(0).max(20).optional(),
+  /** Jobs found under one root, at most (default 10,000). */
+  maxPages: z.number().int().positive().optional(),
+  /** Jobs found under one root on one host, at most. */
+  maxPerHost: z.number().int().positive().optional(),
+  /** Found URLs are followed only on the root's site (scheme, host and port) unless this is false. */
+  sameSite: z.boolean().optional(),
+  /** Regular expressions a found URL must match one of / must match none of. */
+  include: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  /** API: dot paths to the items, to each item's URL and to the next page's URL in the JSON body. */
+  itemsPath: z.string().optional(),
+  itemUrlPath: z.string().optional(),
+  nextPath: z.string().optional(),
+  /** The URL prefix a sweep after this root's discovery may remove sources under (default: see §17). */
+  sweepScope: HttpUrl.optional(),
+});
+export type Discover = z.infer<typeof DiscoverSchema>;
+
+/** Set by the fetcher on a job it found: the root job whose discovery found it, and how far from the root. */
+const FoundSchema = z.strictObject({
+  root: z.string().min(1),
+  depth: z.number().int().min(1),
+});
+
+/**
  * A FetchJob as it travels: `id` may be left out by whoever enqueues it, and is then derived from the request
  * (`jobIdFor`) where the job is read, so the same request is the same job whichever way it arrives.
  */
@@ -26,6 +62,8 @@ export const FetchJobSchema = z
     etag: z.string().optional(),
     lastModified: z.string().optional(),
     batch: Batch,
+    discover: DiscoverSchema.optional(),
+    found: FoundSchema.optional(),
   })
   .transform((job) => ({ ...job, id: job.id ?? jobIdFor(job) }));
 /** A job as read from the wire: its `id` always set. */
@@ -54,6 +92,18 @@ export const RawRecordSchema = z.object({
 });
 export type RawRecord = z.infer<typeof RawRecordSchema>;
 
+/**
+ * A chunk's vector, from the embed stage: the model that made it, its dimensions, and a hash of the text it was
+ * made from, so that a chunk whose text and model are unchanged is not embedded again (docs/architecture.md §18).
+ */
+export const EmbeddingSchema = z.object({
+  model: z.string().min(1),
+  dimensions: z.number().int().positive(),
+  textHash: z.string().min(1),
+  vector: z.array(z.number()),
+});
+export type Embedding = z.infer<typeof EmbeddingSchema>;
+
 export const DocumentSchema = z.object({
   _id: z.string().min(1),
   jobId: z.string().min(1),
@@ -67,6 +117,7 @@ export const DocumentSchema = z.object({
   meta: Meta.optional(),
   fetchedAt: IsoDate,
   transformedAt: IsoDate,
+  embedding: EmbeddingSchema.optional(),
 });
 export type Document = z.infer<typeof DocumentSchema>;
 

@@ -12,6 +12,7 @@ export {
 export { databaseSettings } from './database-settings.ts';
 export { ConfigError, ShutdownTimeoutError } from './errors.ts';
 export { HealthServer, type HealthServerOptions, type MetricsSource } from './health-server.ts';
+export { IncompleteWriteError, insertNew } from './insert-new.ts';
 export {
   Lifecycle,
   type LifecycleOptions,
@@ -21,12 +22,14 @@ export {
   type ShutdownSteps,
 } from './lifecycle.ts';
 export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, redactUrl } from './logger.ts';
-export { createRegistry } from './metrics.ts';
+export { createRegistry, registerReadinessGauge } from './metrics.ts';
+export { readByIds } from './read-by-ids.ts';
 export {
   Readiness,
   type ReadinessCheck,
   type ReadinessChecks,
   type ReadinessReport,
 } from './readiness.ts';
+export { parseRetryAfter } from './retry-after.ts';
 export { runService, type ServiceConfig, type ServiceContext, serviceSettings } from './service.ts';
 export { sleep } from './timing.ts';

@@ -26,6 +26,28 @@ describe('createLogger', () => {
     expect(line.request.headers).toEqual({ authorization: '[redacted]', accept: 'text/html' });
     expect(line.password).toBe('[redacted]');
   });
+
+  it('hides the connection strings of settings logged whole, with their credentials', async () => {
+    const stream = new PassThrough();
+    let output = '';
+    stream.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const settings = {
+      amqpUrls: ['amqp://user:secret@broker:5672'],
+      mongoUrl: 'mongodb://user:secret@mongodb:27017/?authSource=admin',
+      managementUrl: 'http://user:secret@broker:15672',
+    };
+    createLogger({ service: 'writer', destination: stream }).info(
+      { config: settings, ...settings },
+      'settings',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = JSON.parse(output);
+    expect(line.amqpUrls).toBe('[redacted]');
+    expect(line.config.mongoUrl).toBe('[redacted]');
+    expect(output).not.toContain('secret');
+  });
 });
 
 describe('redactUrl', () => {

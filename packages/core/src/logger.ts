@@ -15,10 +15,16 @@ export const REDACTED_PATHS = [
   '*.headers.cookie',
   '*.headers["proxy-authorization"]',
   'url.password',
+  // Connection strings carry their credentials: a settings object logged whole must not print them. `amqpUrls`
+  // and `managementUrl` are the names the loaded settings use (AMQP_URL, RABBITMQ_MANAGEMENT_URL).
   'amqpUrl',
+  'amqpUrls',
   'mongoUrl',
+  'managementUrl',
   '*.amqpUrl',
+  '*.amqpUrls',
   '*.mongoUrl',
+  '*.managementUrl',
 ];
 
 export interface LoggerSettings {

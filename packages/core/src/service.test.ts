@@ -40,6 +40,9 @@ describe('runService', () => {
       timeoutMs: 5_000,
       what: 'ready',
     });
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+      /^tributary_ready\{[^}]*\} 1$/m,
+    );
     proc.kill('SIGTERM');
     const [code] = await once(proc, 'exit');
     expect(code).toBe(0);
@@ -61,6 +64,9 @@ describe('runService', () => {
       ready: false,
       checks: { checks: { ready: false, detail: 'no readiness check registered' } },
     });
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+      /^tributary_ready\{[^}]*\} 0$/m,
+    );
     proc.kill('SIGTERM');
     await once(proc, 'exit');
   });

@@ -5,7 +5,7 @@ import { ConfigError } from './errors.ts';
 import { HealthServer, type MetricsSource } from './health-server.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
-import { createRegistry } from './metrics.ts';
+import { createRegistry, registerReadinessGauge } from './metrics.ts';
 import { Readiness } from './readiness.ts';
 
 /** Settings every service reads, beside its own. */
@@ -115,6 +115,9 @@ export async function runService<S extends ConfigSpec>(
           metrics: options.metrics ?? registry,
           readiness,
         });
+  // Only where /metrics serves this registry: a process serving another source (the transformer's primary) registers
+  // it in the registry it serves, and a transformer worker's would be summed by its primary.
+  if (health && options.metrics === undefined) registerReadinessGauge(registry, readiness);
   lifecycle.installSignalHandlers();
   lifecycle.installCrashHandlers();
   try {

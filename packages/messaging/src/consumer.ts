@@ -5,7 +5,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { z } from 'zod';
 import type { BrokerConnection } from './connection.ts';
-import { selectBucket } from './delay-buckets.ts';
+import { selectBucket, selectBucketNotAfter } from './delay-buckets.ts';
 import { decideAfterFailure, type FailurePolicy } from './failure-policy.ts';
 import { type Decoded, decodeMessage, type MessageHeaders, readAttempt } from './message-decoding.ts';
 import type { MessagingMetrics } from './metrics.ts';
@@ -274,11 +274,17 @@ export class Consumer<T> {
       return 'retry';
     }
     if (result.kind === 'defer' && deferrals < (this.#options.maxDeferrals ?? 100)) {
-      await this.#republishDelayed(msg, delivery, result.delayMs, {
-        attempt,
-        [HEADERS.retryReason]: result.reason,
-        [HEADERS.deferrals]: deferrals + 1,
-      });
+      await this.#republishDelayed(
+        msg,
+        delivery,
+        result.delayMs,
+        {
+          attempt,
+          [HEADERS.retryReason]: result.reason,
+          [HEADERS.deferrals]: deferrals + 1,
+        },
+        result.notLater === true,
+      );
       metrics?.retried.inc({ stage, reason: result.reason });
       logger.debug({ attempt, reason: result.reason, delayMs: result.delayMs }, 'deferred');
       return 'retry';
@@ -310,16 +316,21 @@ export class Consumer<T> {
     return 'dead';
   }
 
-  /** Sends the message to the smallest delay bucket at least `delayMs` long; it comes back to this stage. */
+  /**
+   * Sends the message to the smallest delay bucket at least `delayMs` long (or, `notLater`, the longest not above
+   * it); it comes back to this stage.
+   */
   async #republishDelayed(
     msg: ConsumeMessage,
     delivery: Delivery,
     delayMs: number,
     changes: { attempt: number } & Record<string, string | number>,
+    notLater = false,
   ): Promise<void> {
     const { attempt, ...headerChanges } = changes;
     const names = this.#connection.topology.names;
-    const bucketMs = selectBucket(delayMs, this.#connection.topology.delayBucketsMs);
+    const buckets = this.#connection.topology.delayBucketsMs;
+    const bucketMs = notLater ? selectBucketNotAfter(delayMs, buckets) : selectBucket(delayMs, buckets);
     const delayQueue = names.stage(this.#options.stage).delayQueue(bucketMs);
     await this.#publisher.publish({ exchange: names.retryExchange, routingKey: delayQueue }, msg.content, {
       messageId: delivery.messageId,

@@ -15,3 +15,19 @@ export function selectBucket(wantedDelayMs: number, bucketsMs: readonly number[]
   }
   return best ?? longest;
 }
+
+/**
+ * The longest bucket not above the wanted delay, for a wait that is an estimate (a host's queue ahead of the
+ * job): the message comes back no later than its turn and is looked at again then, so a host's capacity is never
+ * left unused because its jobs sat in too long a bucket. A delay shorter than every bucket waits in the shortest.
+ */
+export function selectBucketNotAfter(wantedDelayMs: number, bucketsMs: readonly number[]): number {
+  if (bucketsMs.length === 0) throw new RangeError('at least one delay bucket is required');
+  let best: number | undefined;
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const bucket of bucketsMs) {
+    if (bucket < shortest) shortest = bucket;
+    if (bucket <= wantedDelayMs && (best === undefined || bucket > best)) best = bucket;
+  }
+  return best ?? shortest;
+}

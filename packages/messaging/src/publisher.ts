@@ -100,8 +100,17 @@ export class Publisher {
 
   /** Publishes a JSON message as the input of `stage`. */
   publishToStage(stage: Stage, body: unknown, envelope: Envelope): Promise<void> {
+    return this.publishEncodedToStage(stage, jsonBody(body), envelope);
+  }
+
+  /**
+   * Publishes, as the input of `stage`, a message already encoded as JSON in UTF-8, byte for byte as given: for a
+   * caller that encoded it off this event loop (the transformer's transform thread), so that it is not decoded and
+   * encoded again here.
+   */
+  publishEncodedToStage(stage: Stage, content: Buffer, envelope: Envelope): Promise<void> {
     const names = this.#connection.topology.names.stage(stage);
-    return this.publish({ exchange: names.exchange, routingKey: names.routingKey }, jsonBody(body), envelope);
+    return this.publish({ exchange: names.exchange, routingKey: names.routingKey }, content, envelope);
   }
 
   publish(route: Route, content: Buffer, envelope: Envelope): Promise<void> {

@@ -45,7 +45,7 @@ describe('planTopology', () => {
   });
 
   it('has a dead-letter queue per stage bound to the dead exchange, and every binding names declared things', () => {
-    for (const stage of ['fetch', 'transform', 'store']) {
+    for (const stage of ['fetch', 'transform', 'embed', 'store']) {
       expect(plan.bindings).toContainEqual({
         queue: `t1.${stage}.dead`,
         exchange: 't1.tributary.dead',
@@ -64,6 +64,7 @@ describe('planTopology', () => {
       expect(queues.has(binding.queue)).toBe(true);
       expect(exchanges.has(binding.exchange)).toBe(true);
     }
-    expect(plan.queues).toHaveLength(3 * (1 + 2 + 1) + 1);
+    // Per stage (the optional embed stage's too): work queue, 2 delay queues, dead-letter queue; and the batch's.
+    expect(plan.queues).toHaveLength(4 * (1 + 2 + 1) + 1);
   });
 });
