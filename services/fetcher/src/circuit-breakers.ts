@@ -3,48 +3,64 @@ import CircuitBreaker from 'opossum';
 import { CircuitOpenError } from './errors.ts';
 
 /**
- * One opossum circuit breaker per host, created on first use and kept for the most recently used `maxHosts`
- * hosts (an evicted breaker is shut down). Only the failures the caller says count (network, timeout, 5xx)
- * move a breaker; a 404 is an answer, not a failing host. While a breaker is open, `call` refuses at once
- * with CircuitOpenError, saying how long until the half-open probe.
+ * One circuit breaker per host, judging the health of the host rather than of a few URLs (docs/architecture.md
+ * §5.3). Created on first use, kept for the most recently used `maxHosts` hosts.
+ *
+ * Each request's result is judged by the caller: a `failure` of the host (it cannot be reached, it times out, it
+ * answers a fresh URL with a 5xx), a `success` (it answered), or `neutral`: a retry of a URL that already failed
+ * failing again, which says something about that URL and nothing new about the host, so that the tail of a batch,
+ * made only of such retries, cannot hold a healthy host's breaker open. Opossum keeps the rolling window, the
+ * thresholds and the timers; it is told only the judged results (a `failure` or `success` recorded as a call).
+ *
+ * While open, `call` refuses at once with CircuitOpenError. After the reset time, half-open: up to `probes`
+ * requests go through; the first judged result decides (a success closes, a failure opens again) and neutral
+ * ones let the next probe through. With several fetchers, each needs only its share of the volume
+ * (`setReplicas`), so a host that goes down is noticed after about the configured volume in all.
  */
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** What one request says about its host. */
+export type HostJudgement = 'success' | 'failure' | 'neutral';
+
 export interface CircuitBreakersOptions {
   /** Failure percentage within the rolling window that opens the breaker. */
   errorThresholdPercentage: number;
-  /** Requests within the window before the percentage is judged at all. */
+  /** Judged requests within the window before the percentage is judged at all, across every fetcher. */
   volumeThreshold: number;
-  /** Time open before one probe request is let through (half-open). */
+  /** Time open before probes are let through (half-open). */
   resetTimeoutMs: number;
   rollingWindowMs: number;
+  /** Requests let through at once while half-open. */
+  probes: number;
   maxHosts: number;
   onTransition?: (host: string, to: BreakerState) => void;
 }
 
-/**
- * Not an error: a result the breaker must count as a failure, carried through opossum's rejection path and
- * returned by `call` as the result it is.
- */
-class CountedFailure<T> {
-  readonly result: T;
+/** How soon a job refused while the probes are out may look again: the probes decide within a request's time. */
+const PROBES_OUT_RETRY_MS = 1_000;
 
-  constructor(result: T) {
-    this.result = result;
-  }
-}
+class RecordedFailure extends Error {}
 
-type Work = () => Promise<unknown>;
+type Record = () => Promise<void>;
 
 interface HostBreaker {
-  breaker: CircuitBreaker<[Work], unknown>;
+  breaker: CircuitBreaker<[Record], void>;
   openedAt: number;
+  probesOut: number;
+  /** The volume threshold this breaker was built with (the replicas' share). */
+  volume: number;
 }
+
+const recordSuccess: Record = async () => {};
+const recordFailure: Record = async () => {
+  throw new RecordedFailure('judged a failure of the host');
+};
 
 export class CircuitBreakers {
   readonly #options: CircuitBreakersOptions;
   readonly #breakers: LRUCache<string, HostBreaker>;
+  #replicas = 1;
 
   constructor(options: CircuitBreakersOptions) {
     this.#options = options;
@@ -55,39 +71,48 @@ export class CircuitBreakers {
   }
 
   /**
-   * Runs `work` under the host's breaker. A result for which `countsAsFailure` is true is still returned, but
-   * counts against the host. Rejects with CircuitOpenError, without running `work`, while the circuit is open.
+   * Runs `work` under the host's breaker and records what `judge` says of its result, which is returned as it is.
+   * Rejects with CircuitOpenError, without running `work`, while the circuit is open or its probes are out.
    */
-  async call<T>(host: string, work: () => Promise<T>, countsAsFailure: (result: T) => boolean): Promise<T> {
+  async call<T>(host: string, work: () => Promise<T>, judge: (result: T) => HostJudgement): Promise<T> {
     const entry = this.#entry(host);
+    if (this.#refuses(entry)) throw new CircuitOpenError(host, this.retryAfterMs(host));
+    const probe = stateOf(entry.breaker) === 'half-open';
+    if (probe) entry.probesOut++;
+    let judgement: HostJudgement = 'neutral';
     try {
-      return (await entry.breaker.fire(async () => {
-        const result = await work();
-        if (countsAsFailure(result)) throw new CountedFailure(result);
-        return result;
-      })) as T;
-    } catch (err) {
-      if (err instanceof CountedFailure) return err.result as T;
-      if ((err as { code?: unknown }).code === 'EOPENBREAKER') {
-        throw new CircuitOpenError(host, this.retryAfterMs(host));
+      const result = await work();
+      judgement = judge(result);
+      return result;
+    } finally {
+      if (probe) entry.probesOut--;
+      // A result of a request sent before the breaker opened must not decide the half-open state.
+      const decides = stateOf(entry.breaker) !== 'half-open' || probe;
+      if (judgement !== 'neutral' && decides) {
+        await entry.breaker.fire(judgement === 'failure' ? recordFailure : recordSuccess).catch(() => {});
       }
-      throw err;
     }
   }
 
-  /** Time until an open breaker lets a probe through; for a half-open one whose probe is out, a full reset. */
+  /** Time until an open breaker lets probes through; while the probes are out, a short while. */
   retryAfterMs(host: string): number {
     const entry = this.#breakers.peek(host);
     if (entry === undefined) return 0;
     const state = stateOf(entry.breaker);
     if (state === 'closed') return 0;
-    if (state === 'half-open') return this.#options.resetTimeoutMs;
+    if (state === 'half-open') return PROBES_OUT_RETRY_MS;
     return Math.max(0, entry.openedAt + this.#options.resetTimeoutMs - Date.now());
   }
 
   /** Whether a call now would be refused without reaching the host. */
   isOpen(host: string): boolean {
-    return this.#breakers.peek(host)?.breaker.opened ?? false;
+    const entry = this.#breakers.peek(host);
+    return entry !== undefined && this.#refuses(entry);
+  }
+
+  /** How many fetchers share the hosts: each needs its share of the volume before its breaker may open. */
+  setReplicas(replicas: number): void {
+    this.#replicas = Math.max(1, Math.floor(replicas));
   }
 
   /** Every breaker kept, with its state. */
@@ -99,24 +124,32 @@ export class CircuitBreakers {
     this.#breakers.clear();
   }
 
+  /** Open, or half-open with every probe out. */
+  #refuses(entry: HostBreaker): boolean {
+    const state = stateOf(entry.breaker);
+    return state === 'open' || (state === 'half-open' && entry.probesOut >= this.#options.probes);
+  }
+
+  #volumeShare(): number {
+    return Math.max(1, Math.ceil(this.#options.volumeThreshold / this.#replicas));
+  }
+
   #entry(host: string): HostBreaker {
-    const entry = this.#breakers.get(host);
-    if (entry !== undefined) return entry;
-    const { errorThresholdPercentage, volumeThreshold, resetTimeoutMs, rollingWindowMs, onTransition } =
-      this.#options;
-    const breaker = new CircuitBreaker<[Work], unknown>((work) => work(), {
+    const volume = this.#volumeShare();
+    const kept = this.#breakers.get(host);
+    // A closed breaker built for another number of fetchers is built again; an open one keeps its state.
+    if (kept !== undefined && (kept.volume === volume || stateOf(kept.breaker) !== 'closed')) return kept;
+    const { errorThresholdPercentage, resetTimeoutMs, rollingWindowMs, onTransition } = this.#options;
+    const breaker = new CircuitBreaker<[Record], void>((record) => record(), {
       name: host,
-      // Timeouts are undici's (connect, headers, body); opossum's own would race them.
       timeout: false,
       errorThresholdPercentage,
-      volumeThreshold,
+      volumeThreshold: volume,
       resetTimeout: resetTimeoutMs,
       rollingCountTimeout: rollingWindowMs,
       rollingCountBuckets: 10,
-      // Only CountedFailure counts; anything else thrown (a bug, an abort) is not the host's fault.
-      errorFilter: (err: unknown) => !(err instanceof CountedFailure),
     });
-    const created: HostBreaker = { breaker, openedAt: 0 };
+    const created: HostBreaker = { breaker, openedAt: 0, probesOut: 0, volume };
     breaker.on('open', () => {
       created.openedAt = Date.now();
       onTransition?.(host, 'open');
@@ -128,7 +161,7 @@ export class CircuitBreakers {
   }
 }
 
-function stateOf(breaker: CircuitBreaker<[Work], unknown>): BreakerState {
+function stateOf(breaker: CircuitBreaker<[Record], void>): BreakerState {
   if (breaker.halfOpen) return 'half-open';
   return breaker.opened ? 'open' : 'closed';
 }

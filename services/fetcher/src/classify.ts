@@ -20,12 +20,18 @@ export type AttemptVerdict =
       kind: 'retry';
       reason: string;
       delayMs: number;
-      /** Counts as a failure for the host's circuit breaker (network, timeout, 5xx). */
-      breakerFailure: boolean;
-      /** The host asked to slow down: its queue pauses this long. */
-      hostPauseMs: number | undefined;
+      /**
+       * Whose failure it is, for the host's circuit breaker: `host` (it cannot be reached, or connecting times
+       * out) counts on any attempt, `url` (a 5xx, an answer that times out) only on a URL's first attempt, `none`
+       * (a 429, a bad body) never.
+       */
+      failureOf: FailureOf;
+      /** The host asked to slow down (429, 503 with Retry-After): its rate drops. */
+      slowsHost: boolean;
     }
   | { kind: 'dead'; reason: string };
+
+export type FailureOf = 'host' | 'url' | 'none';
 
 type Rule =
   | { verdict: 'done' }
@@ -33,35 +39,38 @@ type Rule =
   | {
       verdict: 'retry';
       reason: string;
-      breakerFailure: boolean;
+      failureOf: FailureOf;
       /** Wait at least what Retry-After says. */
       honoursRetryAfter: boolean;
-      /** Pause the host's queue for the wait. */
-      pausesHost: boolean;
+      /** Lower the host's rate. */
+      slowsHost: boolean;
     };
 
 const retry = (
   reason: string,
-  breakerFailure: boolean,
-  extra: { honoursRetryAfter?: boolean; pausesHost?: boolean } = {},
+  failureOf: FailureOf,
+  extra: { honoursRetryAfter?: boolean; slowsHost?: boolean } = {},
 ): Rule => ({
   verdict: 'retry',
   reason,
-  breakerFailure,
+  failureOf,
   honoursRetryAfter: extra.honoursRetryAfter ?? false,
-  pausesHost: extra.pausesHost ?? false,
+  slowsHost: extra.slowsHost ?? false,
 });
 const dead = (reason: string): Rule => ({ verdict: 'dead', reason });
 
-const TIMEOUT = retry('timeout', true);
-const NETWORK = retry('network-error', true);
+/** The host did not let us in: its failure, whatever the URL. */
+const CONNECT_TIMEOUT = retry('timeout', 'host');
+/** The host let us in but this request's answer did not come: like a 5xx, it may be this URL's trouble. */
+const ANSWER_TIMEOUT = retry('timeout', 'url');
+const NETWORK = retry('network-error', 'host');
 
 /** Error codes of undici, the socket layer and DNS. */
 const ERROR_RULES: Readonly<Record<string, Rule>> = {
-  UND_ERR_CONNECT_TIMEOUT: TIMEOUT,
-  UND_ERR_HEADERS_TIMEOUT: TIMEOUT,
-  UND_ERR_BODY_TIMEOUT: TIMEOUT,
-  ETIMEDOUT: TIMEOUT,
+  UND_ERR_CONNECT_TIMEOUT: CONNECT_TIMEOUT,
+  UND_ERR_HEADERS_TIMEOUT: ANSWER_TIMEOUT,
+  UND_ERR_BODY_TIMEOUT: ANSWER_TIMEOUT,
+  ETIMEDOUT: CONNECT_TIMEOUT,
   ECONNRESET: NETWORK,
   ECONNREFUSED: NETWORK,
   ECONNABORTED: NETWORK,
@@ -72,7 +81,7 @@ const ERROR_RULES: Readonly<Record<string, Rule>> = {
   ENOTFOUND: NETWORK,
   UND_ERR_SOCKET: NETWORK,
   UND_ERR_CLOSED: NETWORK,
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: retry('corrupted-response', false),
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: retry('corrupted-response', 'none'),
   ERR_INVALID_URL: dead('invalid-url'),
   // undici refused the job's request as given (a forbidden header, a body on a GET): another try cannot help.
   UND_ERR_INVALID_ARG: dead('invalid-request'),
@@ -88,7 +97,7 @@ const UNKNOWN_ERROR = NETWORK;
  * response (a refused address, a URL, a body), not about the host failing, so none counts for its breaker.
  */
 const failureRule = (reason: string, retryable: boolean): Rule =>
-  retryable ? retry(reason, false) : dead(reason);
+  retryable ? retry(reason, 'none') : dead(reason);
 
 /** Statuses, first match wins. */
 const STATUS_RULES: readonly {
@@ -101,20 +110,23 @@ const STATUS_RULES: readonly {
   {
     name: '429',
     matches: (s) => s === 429,
-    rule: retry('rate-limited', false, { honoursRetryAfter: true, pausesHost: true }),
+    rule: retry('rate-limited', 'none', { honoursRetryAfter: true, slowsHost: true }),
   },
   {
     name: '503 with Retry-After',
     matches: (s, ra) => s === 503 && ra,
-    rule: retry('rate-limited', true, { honoursRetryAfter: true, pausesHost: true }),
+    rule: retry('rate-limited', 'url', { honoursRetryAfter: true, slowsHost: true }),
   },
-  { name: '408', matches: (s) => s === 408, rule: retry('upstream-408', false) },
+  { name: '408', matches: (s) => s === 408, rule: retry('upstream-408', 'none') },
   {
     name: '5xx',
     matches: (s) => s >= 500 && s < 600,
-    rule: retry('upstream-5xx', true, { honoursRetryAfter: true }),
+    rule: retry('upstream-5xx', 'url', { honoursRetryAfter: true }),
   },
   { name: 'other 3xx', matches: (s) => s >= 300 && s < 400, rule: dead('http-3xx') },
+  // Named apart from the other 4xx: the page is not there, which is what a sweep after a refresh acts on.
+  { name: '404', matches: (s) => s === 404, rule: dead('not-found') },
+  { name: '410', matches: (s) => s === 410, rule: dead('gone') },
   { name: 'other 4xx', matches: (s) => s >= 400 && s < 500, rule: dead('http-4xx') },
 ];
 
@@ -168,8 +180,8 @@ export function classify(observation: Observation, options: ClassifyOptions): At
     kind: 'retry',
     reason: rule.reason,
     delayMs,
-    breakerFailure: rule.breakerFailure,
-    hostPauseMs: rule.pausesHost ? (retryAfterMs ?? backoffMs) : undefined,
+    failureOf: rule.failureOf,
+    slowsHost: rule.slowsHost,
   };
 }
 

@@ -20,13 +20,28 @@ export const fetcherSettings = {
     min: 1,
     max: 10_000,
     description:
-      'requests in flight at once to one host (host:port); also the keep-alive pool size per origin',
+      'requests in flight at once to one host (host:port), across all fetcher replicas; also the keep-alive pool size per origin',
   }),
   perHostRate: setting.number('FETCH_PER_HOST_RATE', {
     default: 20,
     min: 0,
     max: 1_000_000,
-    description: 'requests started per second to one host (sliding window); 0 means unlimited',
+    description:
+      'requests started per second to one host, evenly spaced, across all fetcher replicas; a 429 lowers it for a while; 0 means unlimited',
+  }),
+  holdMaxMs: setting.int('FETCH_HOLD_MAX_MS', {
+    default: 5_000,
+    min: 0,
+    max: 600_000,
+    description:
+      "longest wait for a host's turn held in the fetcher; a job whose turn is further away waits in a delay queue and comes back about then",
+  }),
+  replicaPollMs: setting.int('FETCH_REPLICA_POLL_MS', {
+    default: 5_000,
+    min: 100,
+    max: 600_000,
+    description:
+      "how often the fetcher asks the broker how many fetchers consume jobs, to take its share of each host's limits",
   }),
   connectTimeoutMs: setting.int('FETCH_CONNECT_TIMEOUT_MS', {
     default: 10_000,
@@ -106,25 +121,50 @@ export const fetcherSettings = {
     default: 50,
     min: 1,
     max: 100,
-    description: 'share of failing requests (network, timeout, 5xx) in the window that opens a host breaker',
+    description:
+      "share of failing requests in the window that opens a host's breaker (unreachable, timeouts, and 5xx to a URL's first attempt)",
   }),
   breakerVolume: setting.int('FETCH_BREAKER_VOLUME', {
     default: 10,
     min: 1,
     max: 1_000_000,
-    description: 'requests to a host within the window before its breaker may open',
+    description:
+      'judged requests to a host within the window, across all fetcher replicas, before its breaker may open',
+  }),
+  breakerProbes: setting.int('FETCH_BREAKER_PROBES', {
+    default: 3,
+    min: 1,
+    max: 1_000,
+    description: 'requests let through at once to a host whose breaker is half-open',
   }),
   breakerResetMs: setting.int('FETCH_BREAKER_RESET_MS', {
     default: 30_000,
     min: 10,
     max: 3_600_000,
-    description: 'time a breaker stays open before a half-open probe',
+    description: 'time a breaker stays open before half-open probes',
   }),
   breakerWindowMs: setting.int('FETCH_BREAKER_WINDOW_MS', {
     default: 10_000,
     min: 100,
     max: 3_600_000,
     description: 'rolling window over which a breaker counts failures',
+  }),
+  robots: setting.oneOf('FETCH_ROBOTS', ['found', 'all', 'off'], {
+    default: 'found',
+    description:
+      'whose URLs robots.txt is checked for: jobs found by discovery (found), every job (all), or none (off); a disallowed URL is dead-lettered robots-disallowed unfetched',
+  }),
+  robotsTtlMs: setting.int('FETCH_ROBOTS_TTL_MS', {
+    default: 3_600_000,
+    min: 1_000,
+    max: 7 * 86_400_000,
+    description: "how long a host's robots.txt is kept before it is fetched again (per fetcher replica)",
+  }),
+  discoveryMaxPages: setting.int('FETCH_DISCOVERY_MAX_PAGES', {
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description: "jobs one discovery root may find, when the job's discover.maxPages says nothing",
   }),
   maxHosts: setting.int('FETCH_MAX_HOSTS', {
     default: 1_000,

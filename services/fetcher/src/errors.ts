@@ -14,7 +14,7 @@ export type FetchErrorReason =
   | 'corrupted-response'
   | 'too-many-redirects'
   | 'circuit-open'
-  | 'host-backoff';
+  | 'host-busy';
 
 export abstract class FetchError extends Error {
   abstract readonly reason: FetchErrorReason;
@@ -92,16 +92,21 @@ export class CircuitOpenError extends FetchError {
   }
 }
 
-/** The host is backing off after a 429; the job waits in a delay queue instead of holding a slot. */
-export class HostPausedError extends FetchError {
-  readonly reason = 'host-backoff';
+/**
+ * The job's turn at its host is further away than the fetcher holds jobs (FETCH_HOLD_MAX_MS): it waits in a
+ * delay queue instead, and comes back about when its turn comes.
+ */
+export class HostBusyError extends FetchError {
+  /** The reason, also in the `x-retry-reason` of the job it deferred, by which the job is known when it comes back. */
+  static readonly REASON = 'host-busy';
+  readonly reason = HostBusyError.REASON;
   readonly retryable = true;
-  /** The rest of the pause. */
+  /** About when the job's turn comes. */
   readonly retryAfterMs: number;
 
   constructor(host: string, retryAfterMs: number) {
-    super(`${host} is paused for another ${retryAfterMs} ms after asking to slow down`);
-    this.name = 'HostPausedError';
+    super(`${host}'s limits are taken for the next ${Math.round(retryAfterMs)} ms`);
+    this.name = 'HostBusyError';
     this.retryAfterMs = retryAfterMs;
   }
 }

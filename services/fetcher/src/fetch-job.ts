@@ -1,21 +1,25 @@
-import type { FetchJob, RawRecord } from '@tributary/contracts';
+import { type FetchJob, HEADERS, type RawRecord } from '@tributary/contracts';
 import type { BackoffPolicy } from '@tributary/core';
+import { parseRetryAfter } from '@tributary/core';
 import { type Delivery, type Outcome, outcome, ShuttingDownError } from '@tributary/messaging';
 import type { LimitFunction } from 'p-limit';
-import type { CircuitBreakers } from './circuit-breakers.ts';
+import type { CircuitBreakers, HostJudgement } from './circuit-breakers.ts';
 import { type AttemptVerdict, classify, type Observation, observeError, statusClass } from './classify.ts';
-import { CircuitOpenError, CorruptedResponseError, HostPausedError } from './errors.ts';
-import type { HostLimits } from './host-limits.ts';
+import type { Discovery } from './discovery/discovery.ts';
+import type { RobotsCache } from './discovery/robots-cache.ts';
+import { CircuitOpenError, CorruptedResponseError, HostBusyError } from './errors.ts';
+import type { HostScheduler } from './host-scheduler.ts';
 import { type HttpClient, type HttpResponse, headerValue } from './http-client.ts';
 import type { FetcherMetrics } from './metrics.ts';
 import { payloadProblem } from './payload-check.ts';
 import { requestHeaders, toRawRecord } from './raw-record.ts';
 import { requestUrl } from './request-url.ts';
-import { parseRetryAfter } from './retry-after.ts';
 
 /**
- * The fetch stage's handler: one job in, one outcome out. The job waits for its host's limits and a global
- * slot, goes through the host's circuit breaker to upstream, and the attempt is classified (classify.ts).
+ * The fetch stage's handler: one job in, one outcome out. The job waits for its turn at its host (host-scheduler.ts)
+ * and a global slot, goes through the host's circuit breaker to upstream, and the attempt is classified
+ * (classify.ts) and judged for the breaker (`judgeHost`). A job whose turn is far away, or whose host's circuit is
+ * open, is deferred through a delay queue without spending an attempt.
  * A response worth keeping is published as a RawRecord with a broker confirm before the outcome says done,
  * so the consumer acks the job only once its record is safe. A job not sent because the fetcher is stopping
  * is refused with ShuttingDownError, which the consumer defers without spending an attempt, as in every stage.
@@ -24,17 +28,22 @@ import { parseRetryAfter } from './retry-after.ts';
 export interface FetchJobOptions {
   backoff: BackoffPolicy;
   compressAboveBytes: number;
+  /** Whose URLs robots.txt is checked for: jobs found by discovery, every job, or none. */
+  robots: 'found' | 'all' | 'off';
 }
 
 export interface FetchJobDeps {
   client: HttpClient;
-  hostLimits: HostLimits;
+  scheduler: HostScheduler;
   breakers: CircuitBreakers;
   /** The global concurrency limit. */
   globalLimit: LimitFunction;
   metrics: FetcherMetrics;
   /** Publishes the record to the transform stage and resolves once the broker confirmed it. */
   publish: (record: RawRecord, job: FetchJob, delivery: Delivery) => Promise<void>;
+  /** Finds, claims and publishes the jobs a page with `discover` finds (discovery/discovery.ts). */
+  discovery: Discovery;
+  robots: RobotsCache;
 }
 
 /** One attempt, classified. */
@@ -66,28 +75,40 @@ export class FetchJobHandler {
       return outcome.dead('invalid-url', (err as Error).message);
     }
     const host = url.host;
-    const { hostLimits, breakers, globalLimit, metrics } = this.#deps;
+    const { scheduler, breakers, globalLimit, metrics } = this.#deps;
     // An open circuit is known before queueing: the job does not wait for a slot only to be refused.
     if (breakers.isOpen(host)) return this.#defer('circuit-open', breakers.retryAfterMs(host));
+    if (this.#checksRobots(job)) {
+      const rules = await this.#deps.robots.rulesFor(url);
+      if (!rules.isAllowed(url)) {
+        metrics.countRobots('disallowed');
+        return outcome.dead('robots-disallowed', `${url.origin}/robots.txt disallows ${url.pathname}`);
+      }
+      const crawlDelay = rules.crawlDelaySeconds();
+      scheduler.capRate(host, crawlDelay ? 1 / crawlDelay : undefined);
+    }
     let attempt: Attempt;
     try {
-      attempt = await hostLimits.run(host, () =>
-        globalLimit(() => {
-          // Past its host's limits but not yet sent when the fetcher began to stop: hand it back.
-          if (this.#draining) {
-            throw new ShuttingDownError('the fetcher is stopping; the request was not started');
-          }
-          return breakers.call(
-            host,
-            () => this.#attempt(job, url, delivery.attempt),
-            (a) => a.verdict.kind === 'retry' && a.verdict.breakerFailure,
-          );
-        }),
+      const cameBackForTurn = delivery.headers[HEADERS.retryReason] === HostBusyError.REASON;
+      attempt = await scheduler.run(
+        host,
+        () =>
+          globalLimit(() => {
+            // Past its host's limits but not yet sent when the fetcher began to stop: hand it back.
+            if (this.#draining) {
+              throw new ShuttingDownError('the fetcher is stopping; the request was not started');
+            }
+            return breakers.call(
+              host,
+              () => this.#attempt(job, url, delivery.attempt),
+              (a) => judgeHost(a.verdict, delivery.attempt),
+            );
+          }),
+        cameBackForTurn,
       );
     } catch (err) {
-      if (err instanceof CircuitOpenError || err instanceof HostPausedError) {
-        return this.#defer(err.reason, err.retryAfterMs);
-      }
+      if (err instanceof CircuitOpenError) return this.#defer(err.reason, err.retryAfterMs);
+      if (err instanceof HostBusyError) return this.#defer(err.reason, err.retryAfterMs, { untilTurn: true });
       // The consumer defers it: counted here among the fetcher's deferrals, like the others.
       if ((err as { reason?: unknown }).reason === ShuttingDownError.REASON) {
         metrics.countDeferral(ShuttingDownError.REASON);
@@ -101,15 +122,21 @@ export class FetchJobHandler {
       durationSeconds: attempt.durationMs / 1000,
       bytes: attempt.response?.body.byteLength,
     });
-    if (verdict.kind === 'retry' && verdict.hostPauseMs !== undefined) {
-      hostLimits.pause(host, verdict.hostPauseMs);
-    }
+    if (verdict.kind === 'retry' && verdict.slowsHost) scheduler.slowDown(host);
     switch (verdict.kind) {
       case 'done': {
-        if (attempt.response === undefined) throw new Error('a done attempt without a response');
+        const response = attempt.response;
+        if (response === undefined) throw new Error('a done attempt without a response');
+        if (job.discover !== undefined && response.status >= 200 && response.status < 300) {
+          const { ingest } = await this.#deps.discovery.discover(
+            { ...job, discover: job.discover },
+            response,
+          );
+          if (!ingest) return outcome.done();
+        }
         const record = toRawRecord(
           job,
-          attempt.response,
+          response,
           { fetchedAtMs: attempt.finishedAtMs, durationMs: attempt.durationMs },
           this.#options.compressAboveBytes,
         );
@@ -125,6 +152,11 @@ export class FetchJobHandler {
         );
         return outcome.retry(verdict.reason, verdict.delayMs, attempt.problem ?? verdict.reason);
     }
+  }
+
+  #checksRobots(job: FetchJob): boolean {
+    const { robots } = this.#options;
+    return robots === 'all' || (robots === 'found' && job.found !== undefined);
   }
 
   /** From now on, jobs not yet sent upstream are handed back instead (see Fetcher.drain). */
@@ -168,8 +200,21 @@ export class FetchJobHandler {
     };
   }
 
-  #defer(reason: string, delayMs: number): Outcome {
+  /** `untilTurn`: the delay is a host's estimate of the job's turn, to come back no later than (see outcome.ts). */
+  #defer(reason: string, delayMs: number, options: { untilTurn?: boolean } = {}): Outcome {
     this.#deps.metrics.countDeferral(reason);
-    return outcome.defer(reason, Math.max(0, Math.ceil(delayMs)));
+    const delay = Math.max(0, Math.ceil(delayMs));
+    return options.untilTurn ? outcome.deferUntilTurn(reason, delay) : outcome.defer(reason, delay);
   }
+}
+
+/**
+ * What an attempt says about its host, for the breaker: an unreachable host fails on any attempt; a 5xx fails
+ * the host only on a URL's first attempt (a retry failing again is that URL's trouble, already counted once);
+ * any answer (a 2xx, a 404, a 429) is a success: the host is up.
+ */
+export function judgeHost(verdict: AttemptVerdict, attempt: number): HostJudgement {
+  if (verdict.kind !== 'retry' || verdict.failureOf === 'none') return 'success';
+  if (verdict.failureOf === 'host') return 'failure';
+  return attempt === 1 ? 'failure' : 'neutral';
 }

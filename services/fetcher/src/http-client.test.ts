@@ -209,7 +209,7 @@ describe('HttpClient', () => {
     expect((error as Error).message).toMatch(/took over 400 ms in all/);
     // Classified as every other timeout: retried, and counted against the host.
     const verdict = classify(observeError(error), { attempt: 1, backoff: { baseMs: 100, maxMs: 100 } });
-    expect(verdict).toMatchObject({ kind: 'retry', reason: 'timeout', breakerFailure: true });
+    expect(verdict).toMatchObject({ kind: 'retry', reason: 'timeout', failureOf: 'url' });
     expect(elapsedMs).toBeGreaterThanOrEqual(390);
     expect(elapsedMs).toBeLessThan(3_000);
     await c.close();

@@ -4,4 +4,5 @@ export {
   prefetchForConcurrency,
   resolveFetcherOptions,
 } from './config.ts';
+export { type FoundCandidate, FoundLedger } from './discovery/found-ledger.ts';
 export { Fetcher } from './fetcher.ts';

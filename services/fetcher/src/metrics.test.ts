@@ -9,6 +9,8 @@ function metricsKeeping(kept: Set<string>, breakers: [string, BreakerState][] = 
     requestsInFlight: () => 0,
     requestsWaiting: () => 0,
     breakerStates: () => breakers,
+    hostRates: () => [...kept].map((host): [string, number] => [host, 12.5]),
+    replicas: () => 3,
     keepsHost: (host) => kept.has(host),
   });
   return { registry, metrics };

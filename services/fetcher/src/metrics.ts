@@ -6,6 +6,10 @@ export interface FetcherMetricSources {
   requestsInFlight: () => number;
   requestsWaiting: () => number;
   breakerStates: () => Iterable<[host: string, state: BreakerState]>;
+  /** Each host's request rate now, across every fetcher (Infinity when unlimited). */
+  hostRates: () => Iterable<[host: string, ratePerSecond: number]>;
+  /** The fetchers sharing the hosts' limits, as this one last heard from the broker. */
+  replicas: () => number;
   /** Whether the host is among those kept (FETCH_MAX_HOSTS). */
   keepsHost: (host: string) => boolean;
 }
@@ -32,7 +36,7 @@ type RequestLabels = { outcome: string; status_class: string };
 /**
  * The fetcher's own metrics, beside the messaging layer's (which counts retries and dead letters by stage and
  * reason). Labels stay low-cardinality, and the per-host series stay bounded: only the hosts kept by
- * FETCH_MAX_HOSTS (those whose limits are kept, host-limits.ts) have a `host` value of their own, the requests
+ * FETCH_MAX_HOSTS (those whose limits are kept, host-scheduler.ts) have a `host` value of their own, the requests
  * and breaker transitions of any other host count under `host="other"`, and a host's series are removed when
  * its limits are forgotten (`forgetHost`). So no metric has more than FETCH_MAX_HOSTS + 1 host values.
  */
@@ -42,6 +46,8 @@ export class FetcherMetrics {
   readonly #bytes: Counter<'host'>;
   readonly #deferrals: Counter<'reason'>;
   readonly #breakerTransitions: Counter<'host' | 'to'>;
+  readonly #found: Counter<'kind' | 'result'>;
+  readonly #robots: Counter<'outcome'>;
   readonly #keepsHost: (host: string) => boolean;
   /** The request label sets each host with series of its own has, to remove with the host. */
   readonly #requestLabels = new Map<string, Map<string, RequestLabels>>();
@@ -70,7 +76,7 @@ export class FetcherMetrics {
     });
     this.#deferrals = new Counter({
       name: 'tributary_fetch_deferred_total',
-      help: 'Jobs put off without spending an attempt (circuit open, host backing off, shutting down)',
+      help: 'Jobs put off without spending an attempt (circuit open, host busy, shutting down)',
       labelNames: ['reason'],
       registers,
     });
@@ -78,6 +84,18 @@ export class FetcherMetrics {
       name: 'tributary_fetch_circuit_transitions_total',
       help: 'Circuit breaker state changes, by host and the state entered',
       labelNames: ['host', 'to'],
+      registers,
+    });
+    this.#found = new Counter({
+      name: 'tributary_fetch_found_total',
+      help: 'URLs found by discovery, by discovery kind and result: published as jobs, or skipped (found before in the batch, or over a bound)',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    this.#robots = new Counter({
+      name: 'tributary_fetch_robots_total',
+      help: 'robots.txt fetches by outcome (read, missing, unavailable), and URLs disallowed by one (disallowed)',
+      labelNames: ['outcome'],
       registers,
     });
     new Gauge({
@@ -94,6 +112,24 @@ export class FetcherMetrics {
       },
     });
     new Gauge({
+      name: 'tributary_fetch_host_rate',
+      help: 'Requests per second a host may get now, across every fetcher: the configured rate, lower after a 429 until it recovers (+Inf when unlimited)',
+      labelNames: ['host'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [host, rate] of sources.hostRates()) this.set({ host }, rate);
+      },
+    });
+    new Gauge({
+      name: 'tributary_fetch_replicas',
+      help: "Fetchers sharing each host's limits, as the broker last counted the fetch queue's consumers",
+      registers,
+      collect() {
+        this.set(sources.replicas());
+      },
+    });
+    new Gauge({
       name: 'tributary_fetch_requests_in_flight',
       help: 'Upstream requests running now',
       registers,
@@ -103,7 +139,7 @@ export class FetcherMetrics {
     });
     new Gauge({
       name: 'tributary_fetch_requests_waiting',
-      help: 'Jobs waiting for a per-host slot (concurrency cap or rate limit)',
+      help: 'Jobs held in the fetcher for their turn at their host (concurrency cap or rate), or for a global slot',
       registers,
       collect() {
         this.set(sources.requestsWaiting());
@@ -130,6 +166,15 @@ export class FetcherMetrics {
 
   countDeferral(reason: string): void {
     this.#deferrals.inc({ reason });
+  }
+
+  countFound(kind: string, counts: { published: number; skipped: number }): void {
+    this.#found.inc({ kind, result: 'published' }, counts.published);
+    this.#found.inc({ kind, result: 'skipped' }, counts.skipped);
+  }
+
+  countRobots(outcome: 'read' | 'missing' | 'unavailable' | 'disallowed'): void {
+    this.#robots.inc({ outcome });
   }
 
   countBreakerTransition(host: string, to: BreakerState): void {

@@ -116,7 +116,7 @@ describe('fetcher: failures are classified (docs/architecture.md §5.2)', () => 
     const [dead] = await world.waitForDeadLetters(1);
     expect(dead?.body).toEqual(job);
     expect(dead?.headers).toMatchObject({
-      'x-error-reason': 'http-4xx',
+      'x-error-reason': 'not-found',
       'x-error-message': 'upstream answered 404',
       'x-failed-stage': 'fetch',
       'x-attempt': 1,

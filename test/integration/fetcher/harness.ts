@@ -104,6 +104,23 @@ export async function connectBroker(
   return { connection, publisher, topology };
 }
 
+/**
+ * The environment of `node services/fetcher/src/main.ts` run as a child process against the test's vhost: the test
+ * topology (a queue declared with other arguments would be refused), an HTTP port of its own and info logs, which
+ * the tests read.
+ */
+export function fetcherProcessEnv(amqpUrl: string): Record<string, string> {
+  return {
+    AMQP_URL: amqpUrl,
+    RETRY_DELAY_BUCKETS_MS: TEST_DELAY_BUCKETS_MS.join(','),
+    QUEUE_MAX_LENGTH: String(TEST_TOPOLOGY.maxLength),
+    QUEUE_DELIVERY_LIMIT: String(TEST_TOPOLOGY.deliveryLimit),
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+}
+
 export function jobFor(url: string, extra: Partial<FetchJob> = {}): FetchJob {
   return { id: jobIdFor({ url }), url, ...extra };
 }
@@ -137,6 +154,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<FetcherWor
         messageId: job.id,
         traceparent: childTraceparent(delivery.traceparent),
       }),
+    publishFound: (job) =>
+      publisher.publishToStage('fetch', job, { messageId: job.id, traceparent: newTraceparent() }),
   });
   const consumer = new Consumer(
     connection,

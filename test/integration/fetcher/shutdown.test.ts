@@ -13,14 +13,7 @@ import {
   useBroker,
 } from '../../support/index.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import {
-  connectBroker,
-  jobFor,
-  publishJobs,
-  TEST_DELAY_BUCKETS_MS,
-  TEST_TOPOLOGY,
-  testLogger,
-} from './harness.ts';
+import { connectBroker, fetcherProcessEnv, jobFor, publishJobs, testLogger } from './harness.ts';
 
 let broker: TestBroker | undefined;
 let demo: DemoApi | undefined;
@@ -37,13 +30,7 @@ afterEach(async () => {
 /** `node services/fetcher/src/main.ts`, as deployed, against the test's vhost and demo API. */
 function startFetcherProcess(amqpUrl: string, demoPort: number): ServiceProcess {
   return processes.start('fetcher', {
-    AMQP_URL: amqpUrl,
-    RETRY_DELAY_BUCKETS_MS: TEST_DELAY_BUCKETS_MS.join(','),
-    QUEUE_MAX_LENGTH: String(TEST_TOPOLOGY.maxLength),
-    QUEUE_DELIVERY_LIMIT: String(TEST_TOPOLOGY.deliveryLimit),
-    HTTP_PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
+    ...fetcherProcessEnv(amqpUrl),
     SHUTDOWN_GRACE_MS: '20000',
     FETCH_ALLOW_HOSTS: `127.0.0.1:${demoPort}`,
     FETCH_PREFETCH: '20',
