@@ -1,4 +1,4 @@
-import { ConfigError, createRegistry, runService } from '@tributary/core';
+import { ConfigError, createRegistry, registerReadinessGauge, runService } from '@tributary/core';
 import { messagingSettings } from '@tributary/messaging';
 import { loadTransform } from '@tributary/transform';
 import { ClusterMetrics } from './cluster-metrics.ts';
@@ -20,6 +20,7 @@ export async function runPrimary(): Promise<void> {
     { ...messagingSettings, ...transformerSettings },
     async ({ config, logger, lifecycle, readiness }) => {
       metrics.useLogger(logger);
+      registerReadinessGauge(own, readiness);
       const workers = workerCountOf(config);
       const grace = config.shutdownGracePeriodMs;
       const supervisor = new WorkerSupervisor({

@@ -1,11 +1,12 @@
-import type { RawRecord, StoreMessage } from '@tributary/contracts';
+import type { RawRecord } from '@tributary/contracts';
 import type { TransformConfig } from '@tributary/transform';
 import { TransformFailedError } from './errors.ts';
 
 /**
  * The messages between a worker's main thread (the broker connection, `TransformRunner`) and its transform
  * thread (`transform-thread.ts`). Errors cross as data: their name, message, `reason`, `retryable` and
- * `retryAfterMs`.
+ * `retryAfterMs`. A StoreMessage crosses as the bytes it is published as: the thread encodes it, so the main
+ * thread neither deserialises a structured clone of every Document nor serialises them again to publish.
  */
 
 /** What the transform thread is started with (its `workerData`). */
@@ -23,7 +24,17 @@ export type ToThread = { type: 'run'; id: number; record: RawRecord } | { type: 
 export type FromThread =
   | { type: 'ready' }
   | { type: 'failed-to-start'; error: SerializedError }
-  | { type: 'done'; id: number; message: StoreMessage; durationMs: number }
+  | {
+      type: 'done';
+      id: number;
+      /**
+       * The StoreMessage encoded (`encodeStoreMessage`), its bytes transferred rather than copied: they arrive as
+       * a plain Uint8Array over the memory the thread gave up.
+       */
+      body: Uint8Array<ArrayBuffer>;
+      documentCount: number;
+      durationMs: number;
+    }
   | { type: 'failed'; id: number; error: SerializedError; durationMs: number };
 
 export interface SerializedError {

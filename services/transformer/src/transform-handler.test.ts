@@ -3,6 +3,7 @@ import { createLogger, createRegistry } from '@tributary/core';
 import { type Delivery, ShuttingDownError } from '@tributary/messaging';
 import type { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { encodeStoreMessage } from './encoded-store-message.ts';
 import { TransformTimeoutError } from './errors.ts';
 import { TransformMetrics } from './metrics.ts';
 import { createTransformHandler } from './transform-handler.ts';
@@ -50,15 +51,18 @@ const delivery = {
 
 function handlerWith(run: (record: RawRecord) => Promise<TransformOutput>) {
   const registry = createRegistry('transformer', { defaultMetrics: false });
+  /** The bodies published, as sent and as the writer reads them. */
+  const bodies: Buffer[] = [];
   const published: StoreMessage[] = [];
   const handle = createTransformHandler({
     run,
-    publish: async (message) => {
-      published.push(message);
+    publish: async (body) => {
+      bodies.push(body);
+      published.push(JSON.parse(body.toString('utf8')) as StoreMessage);
     },
     metrics: new TransformMetrics(registry),
   });
-  return { handle, published, registry };
+  return { handle, bodies, published, registry };
 }
 
 async function count(registry: Registry, name: string, labels: Record<string, string> = {}) {
@@ -71,7 +75,7 @@ async function count(registry: Registry, name: string, labels: Record<string, st
 
 describe('transform handler', () => {
   it('passes a 304 on as a not-modified touch; the transform never sees it', async () => {
-    const { handle, published, registry } = handlerWith(() => {
+    const { handle, bodies, published, registry } = handlerWith(() => {
       throw new Error('a 304 reached the transform');
     });
     await handle(notModified, delivery);
@@ -81,6 +85,7 @@ describe('transform handler', () => {
         source: { jobId: notModified.jobId, url: notModified.url, fetchedAt: notModified.fetchedAt },
       },
     ]);
+    expect(bodies[0]?.equals(Buffer.from(JSON.stringify(published[0])))).toBe(true);
     expect(await count(registry, 'tributary_transform_records_total', { outcome: 'not-modified' })).toBe(1);
   });
 
@@ -104,7 +109,7 @@ describe('transform handler', () => {
 
   it('publishes what the transform made and counts the record as transformed', async () => {
     const { handle, published, registry } = handlerWith(async () => ({
-      message: documents,
+      message: encodeStoreMessage(documents),
       durationMs: 12,
     }));
     await handle(record, delivery);
@@ -112,6 +117,35 @@ describe('transform handler', () => {
     expect(await count(registry, 'tributary_transform_records_total', { outcome: 'transformed' })).toBe(1);
     expect(await count(registry, 'tributary_transform_duration_seconds', { kind: 'html' })).toBeGreaterThan(
       0,
+    );
+  });
+
+  it('publishes the bytes the thread encoded as they are, and counts their documents', async () => {
+    const threeChunks = encodeStoreMessage({
+      ...documents,
+      documents: [0, 1, 2].map((chunkIndex) => ({
+        _id: `job-1:${chunkIndex}`,
+        jobId: 'job-1',
+        sourceUrl: record.url,
+        text: `chunk ${chunkIndex}`,
+        chunkIndex,
+        chunkCount: 3,
+        contentHash: 'a'.repeat(64),
+        tokenCount: 2,
+        fetchedAt: record.fetchedAt,
+        transformedAt: record.fetchedAt,
+      })),
+    });
+    const { handle, bodies, registry } = handlerWith(async () => ({ message: threeChunks, durationMs: 5 }));
+    await handle(record, delivery);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toBe(threeChunks.body);
+    expect(await count(registry, 'tributary_transform_documents_total')).toBe(3);
+    const chunksPerRecord = (await registry.getMetricsAsJSON()).find(
+      (m) => m.name === 'tributary_transform_chunks_per_record',
+    );
+    expect(chunksPerRecord?.values).toContainEqual(
+      expect.objectContaining({ metricName: 'tributary_transform_chunks_per_record_sum', value: 3 }),
     );
   });
 

@@ -1,15 +1,16 @@
-import type { RawRecord, StoreMessage } from '@tributary/contracts';
+import type { RawRecord } from '@tributary/contracts';
 import { type Delivery, type Handler, ShuttingDownError } from '@tributary/messaging';
 import { contentKind, notModifiedMessage } from '@tributary/transform';
+import { encodeStoreMessage } from './encoded-store-message.ts';
 import type { TransformMetrics } from './metrics.ts';
 import { DEFAULT_FAILURE_REASON } from './thread-protocol.ts';
 import type { TransformOutput } from './transform-runner.ts';
 
 export interface TransformHandlerParts {
-  /** The StoreMessage of a record (in the transform thread). */
+  /** The StoreMessage of a record, made and encoded in the transform thread. */
   run(record: RawRecord): Promise<TransformOutput>;
-  /** Publishes to store.docs; resolves once the broker confirmed. */
-  publish(message: StoreMessage, record: RawRecord, delivery: Delivery): Promise<void>;
+  /** Publishes an encoded StoreMessage to store.docs as it is; resolves once the broker confirmed. */
+  publish(body: Buffer, record: RawRecord, delivery: Delivery): Promise<void>;
   metrics: TransformMetrics;
 }
 
@@ -28,7 +29,7 @@ export function createTransformHandler(parts: TransformHandlerParts): Handler<Ra
   return async (record, delivery) => {
     metrics.received.inc();
     if (record.status === NOT_MODIFIED) {
-      await parts.publish(notModifiedMessage(record), record, delivery);
+      await parts.publish(encodeStoreMessage(notModifiedMessage(record)).body, record, delivery);
       metrics.records.inc({ outcome: 'not-modified' });
       return undefined;
     }
@@ -46,11 +47,11 @@ export function createTransformHandler(parts: TransformHandlerParts): Handler<Ra
       throw error;
     }
     metrics.duration.observe({ kind: kindLabel(record.contentType) }, output.durationMs / 1_000);
-    await parts.publish(output.message, record, delivery);
-    const documents = output.message.kind === 'documents' ? output.message.documents.length : 0;
+    await parts.publish(output.message.body, record, delivery);
+    const { documentCount } = output.message;
     metrics.records.inc({ outcome: 'transformed' });
-    metrics.documents.inc(documents);
-    metrics.chunksPerRecord.observe(documents);
+    metrics.documents.inc(documentCount);
+    metrics.chunksPerRecord.observe(documentCount);
     return undefined;
   };
 }

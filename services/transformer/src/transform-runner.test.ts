@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RawRecord } from '@tributary/contracts';
+import type { RawRecord, StoreMessage } from '@tributary/contracts';
 import { createLogger } from '@tributary/core';
 import { decideAfterFailure, ShuttingDownError } from '@tributary/messaging';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -75,8 +75,13 @@ function record(jobId: string, meta: Record<string, unknown> = {}): RawRecord {
   };
 }
 
-const textOf = (output: Awaited<ReturnType<TransformRunner['run']>>) =>
-  output.message.kind === 'documents' ? output.message.documents[0]?.text : undefined;
+type Output = Awaited<ReturnType<TransformRunner['run']>>;
+/** The StoreMessage as the writer will read it from store.docs. */
+const decoded = (output: Output) => JSON.parse(output.message.body.toString('utf8')) as StoreMessage;
+const textOf = (output: Output) => {
+  const message = decoded(output);
+  return message.kind === 'documents' ? message.documents[0]?.text : undefined;
+};
 
 describe('TransformRunner', () => {
   it('runs records in the thread, in order, and reports each one’s transform time', async () => {
@@ -85,6 +90,18 @@ describe('TransformRunner', () => {
     const outputs = await Promise.all(['a', 'b', 'c'].map((id) => runner.run(record(id, { burnMs: 20 }))));
     expect(outputs.map(textOf)).toEqual(['job a', 'job b', 'job c']);
     for (const output of outputs) expect(output.durationMs).toBeGreaterThanOrEqual(19);
+  });
+
+  it('hands the StoreMessage over as the bytes the publisher would make of it, with its document count', async () => {
+    const { runner } = startRunner();
+    await runner.start();
+    const output = await runner.run(record('bytes', { note: 'café ✓' }));
+    const message = decoded(output);
+    expect(message).toMatchObject({ kind: 'documents', source: { jobId: 'bytes', chunkCount: 1 } });
+    expect(output.message.documentCount).toBe(1);
+    expect(output.message.body.equals(Buffer.from(JSON.stringify(message)))).toBe(true);
+    // The thread gave the bytes up (transferred, not copied): they own their memory here.
+    expect(output.message.body.buffer.byteLength).toBe(output.message.body.byteLength);
   });
 
   it('keeps the caller’s event loop free while a transform burns the CPU synchronously', async () => {

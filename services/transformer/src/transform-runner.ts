@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type { RawRecord, StoreMessage } from '@tributary/contracts';
+import type { RawRecord } from '@tributary/contracts';
 import type { Logger } from '@tributary/core';
 import { ShuttingDownError } from '@tributary/messaging';
+import { asBuffer, type EncodedStoreMessage } from './encoded-store-message.ts';
 import { TransformThreadError, TransformTimeoutError } from './errors.ts';
 import {
   deserializeError,
@@ -30,7 +31,8 @@ export interface TransformRunnerOptions {
 }
 
 export interface TransformOutput {
-  readonly message: StoreMessage;
+  /** The record's StoreMessage, encoded in the thread, ready to publish. */
+  readonly message: EncodedStoreMessage;
   /** Time the transform took in its thread, queueing excluded. */
   readonly durationMs: number;
 }
@@ -93,8 +95,8 @@ export class TransformRunner {
   }
 
   /**
-   * The StoreMessage for `record`, from the transform thread. Once the runner is closing it refuses the record
-   * with `ShuttingDownError`: the record is handed back untried, and no attempt is spent on it.
+   * The StoreMessage for `record`, from the transform thread, encoded there. Once the runner is closing it
+   * refuses the record with `ShuttingDownError`: the record is handed back untried, and no attempt is spent on it.
    */
   run(record: RawRecord): Promise<TransformOutput> {
     if (this.#state !== 'running') return Promise.reject(runnerClosed());
@@ -180,7 +182,8 @@ export class TransformRunner {
     if (task === undefined || task.id !== message.id) return;
     this.#current = undefined;
     if (message.type === 'done') {
-      this.#settle(task, { output: { message: message.message, durationMs: message.durationMs } });
+      const { body, documentCount, durationMs } = message;
+      this.#settle(task, { output: { message: { body: asBuffer(body), documentCount }, durationMs } });
     } else {
       this.#settle(task, { error: deserializeError(message.error) });
     }

@@ -1,7 +1,7 @@
 // The transform thread of a worker process: runs records through the transform, one at a time, off the event
 // loop that holds the broker connection, so that a long synchronous transform never stops heartbeats.
 // Started by TransformRunner with a ThreadSetup as workerData; speaks thread-protocol.ts.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, type TransferListItem, workerData } from 'node:worker_threads';
 import { createLogger } from '@tributary/core';
 import {
   defaultTransform,
@@ -10,6 +10,7 @@ import {
   runTransform,
   type Transform,
 } from '@tributary/transform';
+import { encodeStoreMessage } from './encoded-store-message.ts';
 import { type FromThread, serializeError, type ThreadSetup, type ToThread } from './thread-protocol.ts';
 
 const port = parentPort;
@@ -20,7 +21,8 @@ const logger = createLogger({ service: 'transformer', level: setup.logLevel }).c
   ...setup.logBindings,
   thread: 'transform',
 });
-const post = (message: FromThread) => port.postMessage(message);
+const post = (message: FromThread, transfer?: readonly TransferListItem[]) =>
+  port.postMessage(message, transfer);
 const running = new Map<number, AbortController>();
 
 let transform: Transform;
@@ -52,7 +54,10 @@ async function run(id: number, record: Extract<ToThread, { type: 'run' }>['recor
       logger: logger.child({ jobId: record.jobId }),
       signal: controller.signal,
     });
-    post({ type: 'done', id, message, durationMs: performance.now() - started });
+    // Taken before encoding: it is the transform's own time (tributary_transform_duration_seconds).
+    const durationMs = performance.now() - started;
+    const { body, documentCount } = encodeStoreMessage(message);
+    post({ type: 'done', id, body, documentCount, durationMs }, [body.buffer]);
   } catch (error) {
     post({ type: 'failed', id, error: serializeError(error), durationMs: performance.now() - started });
   } finally {

@@ -81,8 +81,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
         },
         createTransformHandler({
           run: (record) => runner.run(record),
-          publish: (message, record, delivery) =>
-            messaging.publisher.publishToStage('store', message, {
+          publish: (body, record, delivery) =>
+            messaging.publisher.publishEncodedToStage(config.embed ? 'embed' : 'store', body, {
               messageId: record.jobId,
               traceparent: childTraceparent(delivery.traceparent),
             }),

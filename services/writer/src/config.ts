@@ -22,16 +22,6 @@ const writeConcernSetting: Setting<WriteConcernLevel> = {
 /** The writer's environment variables (docs/architecture.md §7); the README's table lists them. */
 export const writerSettings = {
   ...databaseSettings,
-  documentsCollection: setting.string('MONGO_DOCUMENTS_COLLECTION', {
-    default: 'documents',
-    nonEmpty: true,
-    description: 'collection of the chunks, one document per chunk keyed by its deterministic _id',
-  }),
-  sourcesCollection: setting.string('MONGO_SOURCES_COLLECTION', {
-    default: 'sources',
-    nonEmpty: true,
-    description: 'collection of the sources, one record per job',
-  }),
   batchSize: setting.int('WRITE_BATCH_SIZE', {
     default: 500,
     min: 1,

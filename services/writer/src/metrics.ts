@@ -19,6 +19,8 @@ export class WriterMetrics {
   readonly flushDuration: Histogram<'outcome'>;
   readonly failures: Counter<'reason'>;
   readonly lag: Histogram;
+  readonly pipelineLag: Histogram;
+  readonly batchJobsEnded: Counter<'outcome'>;
 
   constructor(registry: Registry, gauges?: WriterGauges) {
     const registers = [registry];
@@ -66,6 +68,18 @@ export class WriterMetrics {
       name: 'tributary_writer_lag_seconds',
       help: 'Time from a document being transformed to MongoDB acknowledging its write',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers,
+    });
+    this.pipelineLag = new Histogram({
+      name: 'tributary_pipeline_lag_seconds',
+      help: "Time from the upstream's answer (the record's fetchedAt) to MongoDB acknowledging the source's documents: fetch, transform and write, queues included",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.batchJobsEnded = new Counter({
+      name: 'tributary_batch_jobs_ended_total',
+      help: 'Jobs of batches whose end was recorded (once per job, however often redelivered), by outcome: stored, unchanged, dead',
+      labelNames: ['outcome'],
       registers,
     });
     if (gauges) {

@@ -17,7 +17,7 @@ const POSTGRESQL_EXPLAIN = {
 describe('serverProfileOf', () => {
   it.each<[string, Record<string, unknown>, Record<string, unknown> | undefined, Partial<ServerProfile>]>([
     [
-      'MongoDB: reads first, one removal per shrinking source, no cap per command',
+      'MongoDB: reads first, one removal per shrinking source, no cap per command, every index',
       MONGODB_BUILD_INFO,
       undefined,
       {
@@ -26,10 +26,11 @@ describe('serverProfileOf', () => {
         combineStaleRemovals: false,
         opsPerCommand: Number.POSITIVE_INFINITY,
         readByIdUpTo: 0,
+        secondaryIndexes: true,
       },
     ],
     [
-      'FerretDB on SQLite: inserts first, removals in one command, 50 updates per command, up to 16 reads by _id',
+      'FerretDB on SQLite: inserts first, removals in one command, 50 updates per command, up to 16 reads by _id, no index beyond _id',
       FERRETDB_BUILD_INFO,
       SQLITE_EXPLAIN,
       {
@@ -38,6 +39,7 @@ describe('serverProfileOf', () => {
         combineStaleRemovals: true,
         opsPerCommand: 50,
         readByIdUpTo: 16,
+        secondaryIndexes: false,
       },
     ],
     [
@@ -50,13 +52,14 @@ describe('serverProfileOf', () => {
         combineStaleRemovals: false,
         opsPerCommand: 50,
         readByIdUpTo: 64,
+        secondaryIndexes: true,
       },
     ],
     [
       'FerretDB with a plan it did not explain: inserts first, removals one by one',
       FERRETDB_BUILD_INFO,
       { queryPlanner: {} },
-      { writePlan: 'insert-first', combineStaleRemovals: false },
+      { writePlan: 'insert-first', combineStaleRemovals: false, secondaryIndexes: true },
     ],
   ])('%s', (_what, buildInfo, explain, expected) => {
     expect(serverProfileOf(buildInfo, explain)).toMatchObject(expected);

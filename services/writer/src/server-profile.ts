@@ -27,6 +27,14 @@ export interface ServerProfile {
    * document, the same at any collection size.
    */
   readByIdUpTo: number;
+  /**
+   * Whether the writer creates its indexes beyond `_id` (the documents' and the batch records'). Where the
+   * server looks nothing up through such an index (FerretDB on SQLite plans every filter as a scan of the
+   * table, indexed field or not), an index only adds its upkeep to every insert: on FerretDB 1.24 (SQLite) the
+   * four of the documents took a chunk insert from about 0.05 to 0.07 CPU ms. The unique `_id` index, which
+   * every server keeps, is what makes writes idempotent.
+   */
+  secondaryIndexes: boolean;
 }
 
 /** FerretDB 1.x (SQLite) holds a connection per updated document until the command ends, from a pool of 100. */
@@ -49,7 +57,8 @@ const FERRETDB_READ_BY_ID_UP_TO = 64;
  * index serves. Only inserts, whose unique-key check uses the index, cost the same at any size: so the writer
  * inserts first there. Its SQLite backend explains a plan as lines of text (`SCAN documents_…`), PostgreSQL
  * as a document (`{ 'Node Type': 'Seq Scan', … }`); only the SQLite backend reads every document for a removal
- * by `{ jobId, chunkIndex }`, so only there are removals combined.
+ * by `{ jobId, chunkIndex }`, so only there are removals combined, and only there, where its plans show a scan
+ * of the table for a filter on an indexed field too, does the writer leave out the indexes beyond `_id`.
  */
 export function serverProfileOf(buildInfo: Document, idLookupExplain?: Document): ServerProfile {
   const ferretdbVersion = buildInfo.ferretdbVersion;
@@ -60,6 +69,7 @@ export function serverProfileOf(buildInfo: Document, idLookupExplain?: Document)
       combineStaleRemovals: false,
       opsPerCommand: Number.POSITIVE_INFINITY,
       readByIdUpTo: 0,
+      secondaryIndexes: true,
     };
   }
   const plan: unknown = idLookupExplain?.queryPlanner?.Plan;
@@ -70,5 +80,6 @@ export function serverProfileOf(buildInfo: Document, idLookupExplain?: Document)
     combineStaleRemovals: sqlite,
     opsPerCommand: FERRETDB_OPS_PER_COMMAND,
     readByIdUpTo: sqlite ? FERRETDB_SQLITE_READ_BY_ID_UP_TO : FERRETDB_READ_BY_ID_UP_TO,
+    secondaryIndexes: !sqlite,
   };
 }

@@ -69,11 +69,16 @@ export async function startWriter(
   readiness.addReadinessCheck('mongodb', () => store.readiness());
   if (!(await store.start())) return undefined;
 
-  const batchRecords = new BatchRecords(store.db);
-  await batchRecords.ensureIndexes().catch((err: unknown) => {
-    // Only `tributary batch status` reads by it; writing goes on without it, and the next start tries again.
-    logger.warn({ err }, 'could not ensure the index of the batch records');
+  const batchRecords = new BatchRecords(store.db, {
+    readByIdUpTo: store.serverProfile.readByIdUpTo,
+    onEnded: (outcome, jobs) => metrics.batchJobsEnded.inc({ outcome }, jobs),
   });
+  if (store.serverProfile.secondaryIndexes) {
+    await batchRecords.ensureIndexes().catch((err: unknown) => {
+      // Only `tributary batch status` reads by it; writing goes on without it, and the next start tries again.
+      logger.warn({ err }, 'could not ensure the index of the batch records');
+    });
+  }
   writer = new Writer(
     {
       batchSize: config.batchSize,

@@ -1,3 +1,4 @@
+import { IncompleteWriteError } from '@tributary/core';
 import {
   BSON,
   MongoBulkWriteError,
@@ -61,18 +62,7 @@ function numericCode(code: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/**
- * A write the server acknowledged without doing all of it and without an error for the rest: FerretDB does this
- * to inserts that reach it while it shuts down. Transient: the write is made again, which is safe because every
- * write of the writer is idempotent.
- */
-export class IncompleteWriteError extends Error {
-  override readonly name = 'IncompleteWriteError';
-
-  constructor(what: string, written: number, given: number) {
-    super(`the database acknowledged ${written} of ${given} ${what} without an error for the rest`);
-  }
-}
+export { IncompleteWriteError };
 
 /** Maps an error thrown by a database call to what the writer does about it. */
 export function classifyStoreFailure(err: unknown): StoreFailure {

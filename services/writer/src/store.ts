@@ -1,5 +1,5 @@
 import type { StoreMessage } from '@tributary/contracts';
-import { backoffDelayMs, type Logger, redactUrl, sleep } from '@tributary/core';
+import { backoffDelayMs, type Logger, readByIds, redactUrl, sleep } from '@tributary/core';
 import {
   type Collection,
   type Db,
@@ -70,9 +70,12 @@ const DEFAULT_MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 type StoreState = 'idle' | 'starting' | 'running' | 'closed';
 
 const NOTHING_STORED: ReadonlyMap<string, StoredSourceState> = new Map();
+/** `create` of a collection that exists (MongoDB and FerretDB alike). */
+const NAMESPACE_EXISTS = 48;
 
 /**
- * The MongoDB side of the writer. `start()` connects, learns the server's limits and ensures the indexes;
+ * The MongoDB side of the writer. `start()` connects, learns the server's limits and profile
+ * (server-profile.ts) and ensures the indexes the server looks documents up through;
  * `write()` makes one attempt at a batch: it learns the stored state of the batch's sources, plans the writes
  * (bulk-plan.ts) and runs them as unordered bulk writes with the configured write concern, in three phases:
  * chunks (inserts for new sources, then upserts), stale-chunk removals, source records (inserts, then upserts
@@ -155,6 +158,11 @@ export class MongoStore implements BatchStore {
     return this.#client.db(this.#options.dbName);
   }
 
+  /** What the writer does differently on this server (known after `start()`). */
+  get serverProfile(): ServerProfile {
+    return this.#profile;
+  }
+
   /** The largest document the server takes, from its hello (known after `start()`). */
   get maxDocumentBytes(): number {
     return this.#maxDocumentBytes;
@@ -199,9 +207,11 @@ export class MongoStore implements BatchStore {
     const buildInfo = await db.command({ buildInfo: 1 });
     this.#maxDocumentBytes =
       typeof hello.maxBsonObjectSize === 'number' ? hello.maxBsonObjectSize : DEFAULT_MAX_BSON_OBJECT_SIZE;
-    const created = await ensureIndexes(this.#documents, DOCUMENT_INDEXES);
     const explain = typeof buildInfo.ferretdbVersion === 'string' ? await this.#explainIdLookup() : undefined;
     this.#profile = serverProfileOf(buildInfo, explain);
+    const created = this.#profile.secondaryIndexes
+      ? await ensureIndexes(this.#documents, DOCUMENT_INDEXES)
+      : [];
     this.#opsPerCommand =
       this.#options.opsPerCommand > 0 ? this.#options.opsPerCommand : this.#profile.opsPerCommand;
     this.#writeFailure = undefined;
@@ -214,6 +224,7 @@ export class MongoStore implements BatchStore {
         opsPerCommand: Number.isFinite(this.#opsPerCommand) ? this.#opsPerCommand : 'unlimited',
         writePlan: this.#profile.writePlan,
         combineStaleRemovals: this.#profile.combineStaleRemovals,
+        secondaryIndexes: this.#profile.secondaryIndexes,
         indexesCreated: created,
       },
       'database ready; indexes ensured',
@@ -221,13 +232,19 @@ export class MongoStore implements BatchStore {
   }
 
   /**
-   * FerretDB names its backend only in the plan of a lookup on a collection that exists (the documents
-   * collection does, once its indexes are ensured). A server that refuses to explain gets the profile of an
-   * unknown backend; a failure to reach it fails the start, which is retried.
+   * FerretDB names its backend only in the plan of a lookup on a collection that exists, so the documents
+   * collection is created first (another writer may have just done so). A server that refuses to explain gets
+   * the profile of an unknown backend; a failure to reach it fails the start, which is retried.
    */
   async #explainIdLookup(): Promise<Document | undefined> {
+    const db = this.#client.db(this.#options.dbName);
     try {
-      return await this.#client.db(this.#options.dbName).command({
+      await db.createCollection(this.#options.documentsCollection);
+    } catch (err) {
+      if (!(err instanceof MongoServerError) || err.code !== NAMESPACE_EXISTS) throw err;
+    }
+    try {
+      return await db.command({
         explain: { find: this.#options.documentsCollection, filter: { _id: '' } },
         verbosity: 'queryPlanner',
       });
@@ -351,14 +368,10 @@ export class MongoStore implements BatchStore {
 
   async #readSources(jobIds: string[]): Promise<Map<string, StoredSourceState>> {
     const states = new Map<string, StoredSourceState>();
-    if (jobIds.length === 0) return states;
-    const projection = { chunkCount: 1, contentFetchedAt: 1 };
-    const records =
-      jobIds.length <= this.#profile.readByIdUpTo
-        ? (await Promise.all(jobIds.map((_id) => this.#sources.findOne({ _id }, { projection })))).filter(
-            (record) => record !== null,
-          )
-        : await this.#sources.find({ _id: { $in: jobIds } }, { projection }).toArray();
+    const records = await readByIds(this.#sources, jobIds, {
+      projection: { chunkCount: 1, contentFetchedAt: 1 },
+      oneByOneUpTo: this.#profile.readByIdUpTo,
+    });
     for (const record of records) {
       if (typeof record.chunkCount === 'number' && record.contentFetchedAt instanceof Date) {
         states.set(record._id, { chunkCount: record.chunkCount, contentFetchedAt: record.contentFetchedAt });

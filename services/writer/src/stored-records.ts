@@ -1,4 +1,4 @@
-import type { Document, StoreMessage } from '@tributary/contracts';
+import type { Document, Embedding, StoreMessage } from '@tributary/contracts';
 
 /**
  * A chunk as stored: the Document of the message with its times as BSON dates (so that `transformedAt` and
@@ -18,6 +18,8 @@ export interface StoredDocument {
   meta?: Record<string, unknown>;
   fetchedAt: Date;
   transformedAt: Date;
+  /** From the embed stage, when it runs: the vector, its model and dimensions, and the hash of its text. */
+  embedding?: Embedding;
 }
 
 /**
@@ -54,5 +56,9 @@ export function toStoredDocument(document: Document): StoredDocument {
   };
   if (document.title !== undefined) stored.title = document.title;
   if (document.meta !== undefined) stored.meta = document.meta;
+  if (document.embedding !== undefined) {
+    const { model, dimensions, textHash, vector } = document.embedding;
+    stored.embedding = { model, dimensions, textHash, vector };
+  }
   return stored;
 }

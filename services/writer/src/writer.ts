@@ -188,6 +188,9 @@ export class Writer {
         for (const document of message.documents) {
           metrics.lag.observe(Math.max(0, now - Date.parse(document.transformedAt)) / 1000);
         }
+        // Once per source: its chunks all left the upstream together.
+        const first = message.documents[0];
+        if (first) metrics.pipelineLag.observe(Math.max(0, now - Date.parse(first.fetchedAt)) / 1000);
       }
       return outcome.done();
     });

@@ -17,7 +17,7 @@ import {
   type WriterService,
   writerServiceSettings,
 } from '@tributary/writer';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import type { Registry } from 'prom-client';
 import {
   type TakenMessage,
@@ -57,6 +57,36 @@ export function writerEnv(
   };
 }
 
+/**
+ * Which kind of server `db` is on, told apart as a user would: `buildInfo` names FerretDB, and FerretDB's SQLite
+ * backend explains a lookup as lines of SQLite plan (`SCAN …`) where other backends give a document. The
+ * explain needs a collection that exists: `collection`.
+ */
+export async function serverKind(
+  db: Db,
+  collection: string,
+): Promise<'mongodb' | 'ferretdb-sqlite' | 'ferretdb'> {
+  const buildInfo = await db.admin().command({ buildInfo: 1 });
+  if (typeof buildInfo.ferretdbVersion !== 'string') return 'mongodb';
+  const explain = await db.command({
+    explain: { find: collection, filter: { _id: '' } },
+    verbosity: 'queryPlanner',
+  });
+  const plan: unknown = explain.queryPlanner?.Plan;
+  return Array.isArray(plan) && plan.some((line) => String(line).startsWith('id='))
+    ? 'ferretdb-sqlite'
+    : 'ferretdb';
+}
+
+/** The names of a collection's indexes beyond `_id`, sorted. */
+export async function secondaryIndexNames<T extends Document>(collection: Collection<T>): Promise<string[]> {
+  const indexes = await collection.indexes();
+  return indexes
+    .map((index) => String(index.name))
+    .filter((name) => name !== '_id_')
+    .sort();
+}
+
 /** A loopback port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -80,6 +110,8 @@ export function documentsMessage(
     text?: (chunkIndex: number) => string;
     etag?: string;
     meta?: (chunkIndex: number) => Record<string, unknown> | undefined;
+    /** The batch the job was enqueued in. */
+    batch?: string;
   } = {},
 ): Extract<StoreMessage, { kind: 'documents' }> {
   const fetchedAt = options.fetchedAt ?? '2026-01-01T00:00:00.000Z';
@@ -92,6 +124,7 @@ export function documentsMessage(
       url,
       status: 200,
       ...(options.etag === undefined ? {} : { etag: options.etag }),
+      ...(options.batch === undefined ? {} : { batch: options.batch }),
       contentHash,
       chunkCount,
       fetchedAt,
@@ -156,6 +189,24 @@ export async function publishStoreMessages(
 
 export type DeadLetter = TakenMessage<StoreMessage>;
 
+/** A counter's or gauge's value in a service's registry, summed over the series with `labels`; a histogram's count. */
+export async function registryMetric(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .filter((v) => {
+      const metricName = (v as { metricName?: string }).metricName;
+      return metricName === undefined || metricName === `${name}_count`;
+    })
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 /**
  * One test's writer: its own vhost and database (or a given database server), the writer built by the
  * service's own `startWriter` inside a service context the test owns, and a publisher of its own. `close()`
@@ -163,6 +214,8 @@ export type DeadLetter = TakenMessage<StoreMessage>;
  */
 export interface WriterWorld {
   broker: TestBroker;
+  /** The database server, without a database in its path. */
+  mongoUrl: string;
   db: Db;
   documents: Collection<StoredDocument>;
   sources: Collection<SourceRecord>;
@@ -223,6 +276,7 @@ export async function startWriterWorld(options: WorldOptions = {}): Promise<Writ
   let closed: Promise<void> | undefined;
   return {
     broker,
+    mongoUrl: target.mongoUrl,
     db: target.db,
     documents,
     sources,
@@ -252,19 +306,7 @@ export async function startWriterWorld(options: WorldOptions = {}): Promise<Writ
       });
       return [...dead];
     },
-    // A counter's or gauge's value; a histogram's count.
-    async metric(name, labels = {}) {
-      const metric = registry.getSingleMetric(name);
-      if (!metric) throw new Error(`no metric ${name}`);
-      const { values } = await metric.get();
-      return values
-        .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-        .filter((v) => {
-          const metricName = (v as { metricName?: string }).metricName;
-          return metricName === undefined || metricName === `${name}_count`;
-        })
-        .reduce((sum, v) => sum + v.value, 0);
-    },
+    metric: (name, labels) => registryMetric(registry, name, labels),
     stopWriter,
     close() {
       closed ??= (async () => {
