@@ -17,6 +17,12 @@ export const cliSettings = {
       'RabbitMQ management API (queue statistics, dead letters); empty means port 15672 of the first AMQP_URL host with its credentials',
   }),
   ...databaseSettings,
+  searchIndex: setting.string('EMBED_SEARCH_INDEX', {
+    default: 'chunk_embeddings',
+    nonEmpty: true,
+    description:
+      'the Atlas Vector Search index `tributary search` asks first (README: its definition); without one it scans',
+  }),
   connectTimeoutMs: setting.int('TRIBUTARY_CONNECT_TIMEOUT_MS', {
     default: 10_000,
     min: 100,

@@ -2,8 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, type ExitCode } from './cli-errors.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerDead } from './commands/dead.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerEnqueue } from './commands/enqueue.ts';
+import { registerRefresh } from './commands/refresh.ts';
+import { registerSearch } from './commands/search.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerSweep } from './commands/sweep.ts';
 import { registerTopology } from './commands/topology.ts';
 import { registerUp } from './commands/up.ts';
 
@@ -18,10 +22,14 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   };
   registerEnqueue(program, run);
   registerBatch(program, run);
+  registerRefresh(program, run);
+  registerSweep(program, run);
   registerStatus(program, run);
+  registerSearch(program, run);
   registerDead(program, run);
   registerTopology(program, run);
   registerUp(program, run);
+  registerDemo(program, run);
   return program;
 }
 

@@ -43,4 +43,19 @@ describe('batch progress', () => {
     const progress = progressOf({ ...record, total: 2 }, [{ _id: { outcome: 'stored' }, count: 3 }], 3);
     expect(progress).toMatchObject({ total: 3, inFlight: 0 });
   });
+
+  it('counts jobs found by discovery in the total, and jobs that only discovered among the ended', () => {
+    const progress = progressOf(
+      record,
+      [
+        { _id: { outcome: 'stored' }, count: 30 },
+        { _id: { outcome: 'discovered' }, count: 4 },
+      ],
+      60,
+      25,
+    );
+    expect(progress).toMatchObject({ total: 35, found: 25, ended: 34, discovered: 4, inFlight: 1 });
+    expect(formatProgress(progress)).toContain('35 (25 found by discovery)');
+    expect(formatProgress(progress)).toContain('discovered  4');
+  });
 });

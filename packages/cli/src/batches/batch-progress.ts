@@ -2,6 +2,7 @@ import {
   BATCH_COLLECTIONS,
   type BatchJobRecord,
   type BatchRecord,
+  type FoundJobRecord,
   type JobOutcome,
 } from '@tributary/contracts';
 import type { Db } from 'mongodb';
@@ -18,11 +19,16 @@ export interface BatchProgress {
   createdAt: string;
   /** False while the enqueue that creates it is still publishing: the total may still grow. */
   enqueued: boolean;
+  /** Jobs enqueued and jobs found by discovery. */
   total: number;
+  /** Of the total, the jobs found by discovery. */
+  found: number;
   ended: number;
   stored: number;
   unchanged: number;
   dead: number;
+  /** Jobs that only found others. */
+  discovered: number;
   /** Chunks of the stored jobs' sources. */
   chunks: number;
   deadBy: DeadCount[];
@@ -47,7 +53,11 @@ export async function readBatchProgress(db: Db, batch: string): Promise<BatchPro
       { $group: { _id: null, chunks: { $sum: '$chunkCount' } } },
     ])
     .toArray();
-  return progressOf(record, groups, stored?.chunks ?? 0);
+  // A found job is counted where it is recorded, once however often it was found (docs/architecture.md §17).
+  const found = await db
+    .collection<FoundJobRecord>(BATCH_COLLECTIONS.found)
+    .countDocuments({ batch, depth: { $gt: 0 } });
+  return progressOf(record, groups, stored?.chunks ?? 0, found);
 }
 
 /** Pure: the progress from the batch record and its jobs grouped by outcome (and stage and reason). */
@@ -55,16 +65,19 @@ export function progressOf(
   record: BatchRecord,
   groups: readonly { _id: { outcome: JobOutcome; stage?: string; reason?: string }; count: number }[],
   chunks: number,
+  found = 0,
 ): BatchProgress {
   const progress: BatchProgress = {
     batch: record._id,
     createdAt: record.createdAt.toISOString(),
     enqueued: record.enqueuedAt !== undefined,
-    total: record.total,
+    total: record.total + found,
+    found,
     ended: 0,
     stored: 0,
     unchanged: 0,
     dead: 0,
+    discovered: 0,
     chunks,
     deadBy: [],
     inFlight: 0,
@@ -114,9 +127,10 @@ export async function listBatches(db: Db, limit: number): Promise<BatchProgress[
 export function formatProgress(progress: BatchProgress): string {
   const lines = [
     `batch ${progress.batch} (created ${progress.createdAt}${progress.enqueued ? '' : ', still enqueuing'})`,
-    `  jobs        ${progress.total}`,
+    `  jobs        ${progress.total}${progress.found > 0 ? ` (${progress.found} found by discovery)` : ''}`,
     `  stored      ${progress.stored} (${progress.chunks} chunks)`,
     `  unchanged   ${progress.unchanged}`,
+    ...(progress.discovered > 0 ? [`  discovered  ${progress.discovered}`] : []),
     `  dead        ${progress.dead}`,
     ...progress.deadBy.map((d) => `    ${d.stage}/${d.reason}  ${d.count}`),
     `  in flight   ${progress.inFlight}`,

@@ -62,6 +62,19 @@ async function status(id: string, flags: { watch?: boolean; json?: boolean }): P
 }
 
 async function wait(id: string, flags: { timeout?: number; json?: boolean }): Promise<ExitCode> {
+  const progress = await followBatch(id, flags);
+  if (!isFinished(progress)) return EXIT.failed;
+  return progress.dead > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * Shows progress until every job of the batch has ended or the timeout passed, then prints the final state and
+ * returns it; `batch wait` and `demo --wait` read it differently (dead letters are what the demo is for).
+ */
+export async function followBatch(
+  id: string,
+  flags: { timeout?: number | undefined; json?: boolean | undefined },
+): Promise<BatchProgress> {
   const database = await openDatabase(loadCliConfig());
   const deadline = flags.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + flags.timeout * 1000;
   try {
@@ -87,9 +100,8 @@ async function wait(id: string, flags: { timeout?: number; json?: boolean }): Pr
     else process.stdout.write(formatProgress(progress));
     if (!isFinished(progress)) {
       process.stderr.write(`tributary: batch ${id} has not ended after ${flags.timeout} s\n`);
-      return EXIT.failed;
     }
-    return progress.dead > 0 ? EXIT.failed : EXIT.ok;
+    return progress;
   } finally {
     await database.close();
   }
@@ -126,7 +138,7 @@ async function mustRead(db: Parameters<typeof readBatchProgress>[0], id: string)
   return progress;
 }
 
-function parseSeconds(value: string): number {
+export function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new CliError('usage', `--timeout must be a positive number of seconds, got "${value}"`, EXIT.usage);

@@ -1,13 +1,18 @@
-import { BatchIdSchema } from '@tributary/contracts';
 import type { Command } from 'commander';
 import { CliError, EXIT, type ExitCode } from '../cli-errors.ts';
 import { loadCliConfig } from '../cli-settings.ts';
 import { openBroker, openDatabase } from '../connections.ts';
-import { type EnqueueSummary, enqueueJobs, newBatchId, validateJobs } from '../enqueue/enqueue.ts';
+import {
+  checkBatchId,
+  type EnqueueSummary,
+  enqueueJobs,
+  newBatchId,
+  validateJobs,
+} from '../enqueue/enqueue.ts';
 import { JobSource } from '../enqueue/job-source.ts';
 import { progressBar } from '../progress.ts';
 
-interface EnqueueFlags {
+export interface EnqueueFlags {
   url?: string[];
   batch?: string;
   strict?: boolean;
@@ -31,19 +36,12 @@ export function registerEnqueue(
     .action((file: string | undefined, flags: EnqueueFlags) => run(() => enqueue(file, flags)));
 }
 
-async function enqueue(file: string | undefined, flags: EnqueueFlags): Promise<ExitCode> {
+/** `tributary enqueue`; `demo` runs it with the demo batch's URLs. */
+export async function enqueue(file: string | undefined, flags: EnqueueFlags): Promise<ExitCode> {
   if (file === undefined && (flags.url ?? []).length === 0) {
     throw new CliError('usage', 'give a job file, - for standard input, or --url', EXIT.usage);
   }
-  const batch = flags.batch ?? newBatchId();
-  const checked = BatchIdSchema.safeParse(batch);
-  if (!checked.success) {
-    throw new CliError(
-      'usage',
-      `--batch ${JSON.stringify(batch)}: ${checked.error.issues[0]?.message}`,
-      EXIT.usage,
-    );
-  }
+  const batch = checkBatchId(flags.batch ?? newBatchId());
   const config = loadCliConfig();
   const source = new JobSource({ path: file, urls: flags.url ?? [] });
   try {

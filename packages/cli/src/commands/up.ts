@@ -14,6 +14,7 @@ import { LOCAL_SYSTEM_DEFAULTS } from '../launcher/options.ts';
 export interface UpOptions {
   fetchers: number;
   transformers: number;
+  embedders: number;
   writers: number;
   workers?: number;
   demo: boolean;
@@ -51,6 +52,12 @@ export function registerUp(program: Command, run: (action: () => Promise<ExitCod
     )
     .option('--fetchers <n>', 'fetcher processes', integer(1, 64), LOCAL_SYSTEM_DEFAULTS.fetchers)
     .option('--transformers <n>', 'transformer processes', integer(1, 64), LOCAL_SYSTEM_DEFAULTS.transformers)
+    .option(
+      '--embedders <n>',
+      'embedder processes: the optional embed stage between transformers and writers (EMBED_ENDPOINT, default the demo API’s); 0 runs none',
+      integer(0, 64),
+      LOCAL_SYSTEM_DEFAULTS.embedders,
+    )
     .option('--writers <n>', 'writer processes', integer(1, 64), LOCAL_SYSTEM_DEFAULTS.writers)
     .option(
       '--workers <n>',
@@ -111,6 +118,7 @@ export async function up(options: UpOptions, env: NodeJS.ProcessEnv = process.en
     system = new LocalSystem({
       fetchers: options.fetchers,
       transformers: options.transformers,
+      embedders: options.embedders,
       writers: options.writers,
       transformWorkers: options.workers,
       demoPort: options.demoPort,

@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { BATCH_COLLECTIONS, type BatchRecord, type FetchJob, newTraceparent } from '@tributary/contracts';
+import {
+  BATCH_COLLECTIONS,
+  BatchIdSchema,
+  type BatchRecord,
+  type FetchJob,
+  type FoundJobRecord,
+  newTraceparent,
+  rootFoundRecord,
+} from '@tributary/contracts';
 import type { Db } from 'mongodb';
+import { CliError, EXIT } from '../cli-errors.ts';
 import type { BrokerSession } from '../connections.ts';
 import { JobIdSet } from './job-id-set.ts';
 import { parseJobLine } from './job-lines.ts';
-import type { JobSource } from './job-source.ts';
+import type { JobLines } from './job-source.ts';
 
 /** Bad lines kept for the report; the rest are counted. */
 const MAX_REPORTED_LINES = 100;
@@ -43,10 +52,23 @@ export function newBatchId(now = new Date()): string {
   return `b-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The batch id given on the command line, checked as the stages check it; a bad one is a usage error. */
+export function checkBatchId(batch: string, flag = '--batch'): string {
+  const checked = BatchIdSchema.safeParse(batch);
+  if (!checked.success) {
+    throw new CliError(
+      'usage',
+      `${flag} ${JSON.stringify(batch)}: ${checked.error.issues[0]?.message}`,
+      EXIT.usage,
+    );
+  }
+  return batch;
+}
+
 /**
  * Reads every line of the source once and reports the bad ones, publishing nothing: the first pass of --strict.
  */
-export async function validateJobs(source: JobSource, batch: string): Promise<EnqueueSummary> {
+export async function validateJobs(source: JobLines, batch: string): Promise<EnqueueSummary> {
   const started = performance.now();
   const summary = emptySummary(batch);
   const ids = new JobIdSet();
@@ -67,13 +89,14 @@ export async function validateJobs(source: JobSource, batch: string): Promise<En
  * counts the distinct jobs published.
  */
 export async function enqueueJobs(
-  source: JobSource,
+  source: JobLines,
   batch: string,
   deps: { broker: BrokerSession; db: Db; onProgress?: (progress: EnqueueProgress) => void },
 ): Promise<EnqueueSummary> {
   const started = performance.now();
   const summary = emptySummary(batch);
   const batches = deps.db.collection<BatchRecord>(BATCH_COLLECTIONS.batches);
+  const found = deps.db.collection<FoundJobRecord>(BATCH_COLLECTIONS.found);
   await batches.updateOne(
     { _id: batch },
     { $setOnInsert: { createdAt: new Date(), total: 0 } },
@@ -115,6 +138,12 @@ export async function enqueueJobs(
     if (!ids.add(parsed.job.id)) {
       summary.duplicates++;
       continue;
+    }
+    // A discovery root is known to its batch before anything is found: a discovery finding it again (another
+    // root's crawl, a sitemap listing it) then sees a duplicate, and the batch counts it once.
+    if (parsed.job.discover !== undefined) {
+      const { _id, ...root } = rootFoundRecord(batch, { ...parsed.job, discover: parsed.job.discover });
+      await found.updateOne({ _id }, { $setOnInsert: root }, { upsert: true });
     }
     publish(parsed.job);
     if (inFlight.size >= PUBLISH_WINDOW) await Promise.race(inFlight);

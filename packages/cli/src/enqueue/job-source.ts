@@ -17,11 +17,16 @@ export interface NumberedLine {
   line: number;
 }
 
+/** What an enqueue reads: numbered job lines, from a file (JobSource) or made from stored sources (refresh). */
+export interface JobLines {
+  lines(): AsyncIterable<NumberedLine>;
+}
+
 /**
  * A job input that can be read line by line, as often as needed, without holding it in memory: standard input
  * is spooled to a temporary file when it must be read twice (--strict validates everything before publishing).
  */
-export class JobSource {
+export class JobSource implements JobLines {
   readonly #input: JobInput;
   #spooled: string | undefined;
   #bytesRead = 0;

@@ -23,7 +23,7 @@ export const DEMO_FAULTS: readonly DemoFault[] = [
     query: 'failFirst=2',
     shows: 'answers 500 twice, then the page: stored after two retries',
   },
-  { route: 'records', query: 'status=404', shows: 'answers 404: dead-lettered at once (http-4xx)' },
+  { route: 'records', query: 'status=404', shows: 'answers 404: dead-lettered at once (not-found)' },
   {
     route: 'records',
     query: 'failFirst=1&failStatus=429&retryAfter=2',

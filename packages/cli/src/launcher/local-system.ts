@@ -267,6 +267,7 @@ export class LocalSystem extends EventEmitter<LocalSystemEvents> {
     return planProcesses({
       fetchers: options.fetchers,
       transformers: options.transformers,
+      embedders: options.embedders,
       writers: options.writers,
       demoApi: options.demoApi,
       demoPort: options.demoPort,
@@ -290,6 +291,7 @@ export class LocalSystem extends EventEmitter<LocalSystemEvents> {
         managementUrl: endpoints.managementUrl,
         demoHostPort: demo ? new URL(demo.readyUrl).host : undefined,
         transformWorkers: this.#options.transformWorkers,
+        embed: this.#options.embedders > 0,
       });
     }
     for (const entry of entries) this.#spawn(entry);

@@ -7,6 +7,8 @@ export interface LocalSystemOptions {
   /** Processes per stage, each its own process with its own HTTP port (default 1 each). */
   fetchers?: number;
   transformers?: number;
+  /** Embedders (the optional embed stage, docs/architecture.md §18); 0, the default, runs none. */
+  embedders?: number;
   writers?: number;
   /**
    * TRANSFORM_WORKERS of each transformer; by default the environment's, else the service's (one per core).
@@ -46,6 +48,7 @@ export type ResolvedLocalSystemOptions = Required<Omit<LocalSystemOptions, 'tran
 export const LOCAL_SYSTEM_DEFAULTS = {
   fetchers: 1,
   transformers: 1,
+  embedders: 0,
   writers: 1,
   demoApi: true,
   demoPort: 8080,

@@ -59,6 +59,21 @@ describe('planProcesses', () => {
     expect(() => planProcesses({ ...defaults, ...change })).toThrow(message);
   });
 
+  it('runs embedders between the transformers and the writers when asked, none by default', () => {
+    expect(planProcesses(defaults).some((spec) => spec.service === 'embedder')).toBe(false);
+    expect(planProcesses({ ...defaults, embedders: 2 }).map((spec) => `${spec.name}:${spec.port}`)).toEqual([
+      'demo-api:8080',
+      'fetcher-1:9464',
+      'transformer-1:9465',
+      'embedder-1:9466',
+      'embedder-2:9467',
+      'writer-1:9468',
+    ]);
+    expect(() => planProcesses({ ...defaults, embedders: -1 })).toThrow(
+      'embedder replicas must be an integer ≥ 0',
+    );
+  });
+
   it('accepts a demo port inside the services\u2019 range when there is no demo API', () => {
     expect(() => planProcesses({ ...defaults, demoApi: false, demoPort: 9464 })).not.toThrow();
   });

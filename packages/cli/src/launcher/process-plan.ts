@@ -2,7 +2,7 @@ import { LaunchError } from './errors.ts';
 import type { ServiceName } from './repo-paths.ts';
 
 /** The stages in pipeline order: the order processes are listed and, for the services, stopped. */
-export const PIPELINE_SERVICES = ['fetcher', 'transformer', 'writer'] as const;
+export const PIPELINE_SERVICES = ['fetcher', 'transformer', 'embedder', 'writer'] as const;
 export type PipelineService = (typeof PIPELINE_SERVICES)[number];
 
 /** One process the launcher runs. */
@@ -22,6 +22,8 @@ export interface ProcessSpec {
 export interface ProcessPlanInput {
   fetchers: number;
   transformers: number;
+  /** 0 runs no embed stage: the transformers then feed the writers. */
+  embedders?: number;
   writers: number;
   /** Whether the demo API runs beside the services. */
   demoApi: boolean;
@@ -41,14 +43,19 @@ export function planProcesses(input: ProcessPlanInput): ProcessSpec[] {
   const counts: Record<PipelineService, number> = {
     fetcher: input.fetchers,
     transformer: input.transformers,
+    embedder: input.embedders ?? 0,
     writer: input.writers,
   };
   for (const [service, count] of Object.entries(counts)) {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new LaunchError('invalid-options', `${service} replicas must be an integer ≥ 1, got ${count}`);
+    const least = service === 'embedder' ? 0 : 1;
+    if (!Number.isInteger(count) || count < least) {
+      throw new LaunchError(
+        'invalid-options',
+        `${service} replicas must be an integer ≥ ${least}, got ${count}`,
+      );
     }
   }
-  const total = input.fetchers + input.transformers + input.writers;
+  const total = input.fetchers + input.transformers + counts.embedder + input.writers;
   const last = input.httpPortBase + total - 1;
   if (!Number.isInteger(input.httpPortBase) || input.httpPortBase < 1 || last > MAX_PORT) {
     throw new LaunchError(

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (four levels above packages/cli/src/launcher), whatever the working directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
-export type ServiceName = 'demo-api' | 'fetcher' | 'transformer' | 'writer';
+export type ServiceName = 'demo-api' | 'fetcher' | 'transformer' | 'embedder' | 'writer';
 
 /** The entry point a service runs from: `node services/<name>/src/main.ts`, as in production. */
 export function serviceMainPath(service: ServiceName): string {

@@ -37,6 +37,14 @@ describe('serviceEnv', () => {
     expect(env).not.toHaveProperty('UNSET');
   });
 
+  it("limits every process's heap, keeping what NODE_OPTIONS already says", () => {
+    expect(serviceEnv(writer, context).NODE_OPTIONS).toBe('--max-old-space-size=256 --max-semi-space-size=8');
+    const base = { ...context.base, NODE_OPTIONS: '--enable-source-maps --max-old-space-size=1024' };
+    expect(serviceEnv(fetcher, { ...context, base }).NODE_OPTIONS).toBe(
+      '--enable-source-maps --max-old-space-size=1024 --max-semi-space-size=8',
+    );
+  });
+
   it('lets the fetchers fetch from the demo API, beside the hosts the environment allows', () => {
     expect(serviceEnv(fetcher, context).FETCH_ALLOW_HOSTS).toBe('127.0.0.1:8080');
     const base = { ...context.base, FETCH_ALLOW_HOSTS: 'a.test, 127.0.0.1:8080,b.test:81' };
@@ -59,6 +67,12 @@ describe('serviceEnv', () => {
     const base = { ...context.base, DEMO_HOST: '0.0.0.0', HTTP_HOST: '::' };
     expect(serviceEnv(demo, { ...context, base }).DEMO_HOST).toBe('0.0.0.0');
     expect(serviceEnv(fetcher, { ...context, base }).HTTP_HOST).toBe('::');
+  });
+
+  it('hands the transformers’ chunks to the embedders only when embedders run', () => {
+    expect(serviceEnv(transformer, context).EMBED_ENABLED).toBe('false');
+    expect(serviceEnv(transformer, { ...context, embed: true }).EMBED_ENABLED).toBe('true');
+    expect(serviceEnv(writer, { ...context, embed: true })).not.toHaveProperty('EMBED_ENABLED');
   });
 });
 
