@@ -15,25 +15,24 @@
 //    (host limits, breaker, undici client, classification, record building; publishing left out) in this
 //    process, as a ratio. The demo API runs as a child process of its own throughout, so it never shares an
 //    event loop with the client measured.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { type FetchJob, jobIdFor, newTraceparent, topologyNames } from '@tributary/contracts';
+import { type FetchJob, jobIdFor, newTraceparent } from '@tributary/contracts';
 import { createLogger, createRegistry, sleep } from '@tributary/core';
 import { Fetcher, resolveFetcherOptions } from '@tributary/fetcher';
-import {
-  BrokerConnection,
-  DEFAULT_DELAY_BUCKETS_MS,
-  type Delivery,
-  MessagingMetrics,
-  outcome,
-  Publisher,
-} from '@tributary/messaging';
+import { type Delivery, outcome } from '@tributary/messaging';
 import amqplib from 'amqplib';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { useBroker } from '../support/index.ts';
 import { waitFor } from '../support/wait-for.ts';
+import {
+  demoStats,
+  enqueue,
+  startDemoApi,
+  startFetcher,
+  stopChild,
+  waitForFirstRequest,
+} from './fetch-harness.ts';
+import { type BenchRow, median, report } from './results.ts';
 
 const JOBS = Number(process.env.BENCH_FETCH_JOBS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_FETCH_WARMUP ?? 2_000);
@@ -48,101 +47,6 @@ const PREFETCH_FACTOR =
     : Number(process.env.BENCH_FETCH_PREFETCH_FACTOR);
 const TRACE = process.env.BENCH_FETCH_TRACE === '1';
 const RATE_ROUNDS = Number(process.env.BENCH_FETCH_RATE_ROUNDS ?? 3);
-const QUEUE_MAX_LENGTH = 1_000_000;
-
-const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-
-function startChild(script: string, env: Record<string, string>): { child: ChildProcess; lines: string[] } {
-  const child = spawn(process.execPath, [root(script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let partial = '';
-  const collect = (chunk: Buffer) => {
-    const text = partial + chunk.toString();
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-    if (lines.length > 2_000) lines.splice(0, lines.length - 2_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  return { child, lines };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await once(child, 'exit');
-  clearTimeout(timer);
-}
-
-async function startDemoApi(): Promise<{ child: ChildProcess; url: string }> {
-  const { child, lines } = startChild('services/demo-api/src/main.ts', {
-    DEMO_PORT: '0',
-    DEMO_HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    DEMO_CACHE_MB: '256',
-  });
-  let url: string | undefined;
-  await waitFor(
-    () => {
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'demo-api listening' && entry.url) url = entry.url;
-      }
-      return url !== undefined;
-    },
-    { timeoutMs: 20_000, what: 'the demo API to listen' },
-  );
-  return { child, url: url as string };
-}
-
-interface DemoStats {
-  total: number;
-  requests: Record<string, number>;
-}
-
-async function demoStats(demoUrl: string): Promise<DemoStats> {
-  const response = await fetch(`${demoUrl}/stats`);
-  return (await response.json()) as DemoStats;
-}
-
-/** Enqueues through the messaging layer, which declares the same topology the fetcher will (same options). */
-async function enqueue(amqpUrl: string, jobs: readonly FetchJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  const logger = createLogger({ service: 'bench-enqueue', level: 'warn' });
-  const metrics = new MessagingMetrics(createRegistry('bench-enqueue', { defaultMetrics: false }));
-  const connection = new BrokerConnection({
-    urls: [amqpUrl],
-    name: 'bench-enqueue',
-    logger,
-    metrics,
-    topology: {
-      names: topologyNames(''),
-      delayBucketsMs: DEFAULT_DELAY_BUCKETS_MS,
-      maxLength: QUEUE_MAX_LENGTH,
-      deliveryLimit: 5,
-    },
-  });
-  connection.start();
-  await connection.waitForConnect(15_000);
-  const publisher = new Publisher(connection, { metrics, logger, maxUnconfirmed: 1_000 });
-  publisher.start();
-  try {
-    await Promise.all(
-      jobs.map((job) =>
-        publisher.publishToStage('fetch', job, { messageId: job.id, traceparent: newTraceparent() }),
-      ),
-    );
-  } finally {
-    await publisher.close();
-    await connection.close();
-  }
-}
 
 interface RunResult {
   concurrency: number;
@@ -171,12 +75,7 @@ async function endToEnd(demoUrl: string, concurrency: number): Promise<RunResult
   const watch = await amqplib.connect(broker.amqpUrl);
   const channel = await watch.createChannel();
   const spawnedAt = performance.now();
-  const fetcher = startChild('services/fetcher/src/main.ts', {
-    AMQP_URL: broker.amqpUrl,
-    QUEUE_MAX_LENGTH: String(QUEUE_MAX_LENGTH),
-    HTTP_PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+  const fetcher = startFetcher(broker.amqpUrl, {
     FETCH_ALLOW_HOSTS: `127.0.0.1:${demoPort}`,
     FETCH_CONCURRENCY: String(concurrency),
     ...(PREFETCH_FACTOR === undefined
@@ -188,19 +87,7 @@ async function endToEnd(demoUrl: string, concurrency: number): Promise<RunResult
   });
   try {
     // t0: the first request reaches the demo API (polled every 10 ms).
-    let firstRequestAt = 0;
-    await waitFor(
-      async () => {
-        const seen = (await demoStats(demoUrl)).requests['/records/:id'] ?? 0;
-        if (seen > before) firstRequestAt = performance.now();
-        return seen > before;
-      },
-      {
-        timeoutMs: 60_000,
-        intervalMs: 10,
-        what: `the fetcher's first request (${fetcher.lines.slice(-5).join(' ')})`,
-      },
-    );
+    const firstRequestAt = await waitForFirstRequest(demoUrl, '/records/:id', before, [fetcher]);
     // t1: the N-th record is in transform.raw.
     let doneAt = 0;
     let lastTraceAt = 0;
@@ -302,7 +189,12 @@ async function fetcherRate(url: string): Promise<number> {
       perHostRate: 0,
       allowHosts: [`127.0.0.1:${port}`],
     }),
-    { registry: createRegistry('bench-fetcher', { defaultMetrics: false }), logger, publish: async () => {} },
+    {
+      registry: createRegistry('bench-fetcher', { defaultMetrics: false }),
+      logger,
+      publish: async () => {},
+      publishFound: async () => {},
+    },
   );
   const job: FetchJob = { id: jobIdFor({ url }), url };
   const delivery: Delivery = {
@@ -334,7 +226,15 @@ async function fetcherRate(url: string): Promise<number> {
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
+/** The goal per concurrency: latency-bound fetching within this multiple of the ideal time. */
+const IDEAL_GOALS = new Map([
+  [500, 1.2],
+  [1000, 1.3],
+]);
+
 async function main(): Promise<void> {
+  const startedAt = new Date();
+  const rows: BenchRow[] = [];
   const demo = await startDemoApi();
   try {
     console.log(
@@ -366,10 +266,21 @@ async function main(): Promise<void> {
           String(r.dead),
         ].join(' | '),
       );
+      const goal = IDEAL_GOALS.get(r.concurrency);
+      rows.push({
+        name: `fetch ${JOBS} URLs at ${LATENCY_MS} ms, concurrency ${r.concurrency}`,
+        result: `${fmt(r.seconds)} s`,
+        ceiling: `ideal ${fmt(r.ideal)} s; plain undici ${fmt(r.ceiling)} s`,
+        ratio: r.seconds / r.ideal,
+        ...(goal === undefined ? {} : { goal: `≤ ${goal}× ideal`, met: r.seconds / r.ideal <= goal }),
+      });
       await sleep(1_000);
     }
     console.log('');
-    if (RATE_ROUNDS === 0) return;
+    if (RATE_ROUNDS === 0) {
+      await reportRows(startedAt, rows);
+      return;
+    }
     const route = `${demo.url}/records/1`;
     // Alternating rounds, median of each: the ratio holds better than either number on a shared machine.
     const cannon: number[] = [];
@@ -383,7 +294,6 @@ async function main(): Promise<void> {
       ours.push(await fetcherRate(route));
       await sleep(500);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     console.log(
       `loopback request rate on ${new URL(route).pathname}, ${RATE_CONNECTIONS} at a time, no latency, median of ${RATE_ROUNDS} × ${RATE_SECONDS} s:`,
     );
@@ -398,9 +308,27 @@ async function main(): Promise<void> {
     );
     console.log(`  ratio fetcher / autocannon:   ${fmt(median(ours) / median(cannon))}`);
     console.log(`  ratio fetcher / undici:       ${fmt(median(ours) / median(plain))}`);
+    rows.push({
+      name: 'fetcher request path, loopback, no latency',
+      result: `${fmt(median(ours), 0)} requests/s`,
+      ceiling: `autocannon ${fmt(median(cannon), 0)}; plain undici ${fmt(median(plain), 0)}`,
+      ratio: median(ours) / median(cannon),
+    });
+    await reportRows(startedAt, rows);
   } finally {
     await stopChild(demo.child);
   }
+}
+
+async function reportRows(startedAt: Date, rows: BenchRow[]): Promise<void> {
+  await report({
+    scenario: 'fetch',
+    command: 'npm run bench:fetch',
+    startedAt: startedAt.toISOString(),
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    rows,
+    details: { jobs: JOBS, warmup: WARMUP, latencyMs: LATENCY_MS, concurrencies: CONCURRENCIES },
+  });
 }
 
 await main();

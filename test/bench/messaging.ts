@@ -17,9 +17,10 @@ import {
 import amqplib from 'amqplib';
 import { z } from 'zod';
 import { useBroker } from '../support/index.ts';
+import { formatNumber, median, report } from './results.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WINDOW = 512; // unconfirmed publishes in flight, the same on both sides
 const PREFETCH = 500;
 const payload = (n: number) => ({ n, url: `https://example.com/articles/${n}`, note: 'x'.repeat(120) });
@@ -145,8 +146,7 @@ async function measured(run: () => Promise<number>): Promise<{ rate: number; cpu
   return { rate, cpuUs: (cpu.user + cpu.system) / MESSAGES };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
+const startedAt = new Date();
 await using broker = await useBroker();
 const raw: number[] = [];
 const layer: number[] = [];
@@ -173,4 +173,30 @@ console.log(
 console.log(
   `client CPU per message (median): raw ${median(rawCpu).toFixed(0)} µs, layer ${median(layerCpu).toFixed(0)} µs`,
 );
-console.log(`ratio layer/raw: ${ratio.toFixed(2)} (goal ≥ 0.80)`);
+console.log(`ratio layer/raw: ${ratio.toFixed(2)} (goal ≥ 0.85)`);
+await report({
+  scenario: 'messaging',
+  command: 'npm run bench:messaging',
+  startedAt: startedAt.toISOString(),
+  seconds: (Date.now() - startedAt.getTime()) / 1000,
+  rows: [
+    {
+      name: `messaging layer, ${formatNumber(MESSAGES)} messages published and consumed (median of ${ROUNDS} rounds)`,
+      result: `${formatNumber(median(layer))} msg/s, ${median(layerCpu).toFixed(0)} µs client CPU per message`,
+      ceiling: `raw amqplib ${formatNumber(median(raw))} msg/s, ${median(rawCpu).toFixed(0)} µs`,
+      ratio,
+      goal: '≥ 0.85×',
+      met: ratio >= 0.85,
+    },
+  ],
+  details: {
+    messages: MESSAGES,
+    rounds: ROUNDS,
+    window: WINDOW,
+    prefetch: PREFETCH,
+    raw,
+    layer,
+    rawCpu,
+    layerCpu,
+  },
+});

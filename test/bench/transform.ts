@@ -27,6 +27,7 @@ import { pageFor } from '../../services/demo-api/src/content.ts';
 import { metricValue, publishRecords, startTransformer } from '../integration/transformer/harness.ts';
 import { useBroker } from '../support/index.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { type BenchRow, median, report } from './results.ts';
 import { type CpuSnapshot, type CpuUsage, cpuSnapshot, cpuUsage, localBrokerPid } from './transform-cpu.ts';
 
 const RECORDS = Number(process.env.BENCH_TRANSFORM_RECORDS ?? 300);
@@ -160,13 +161,9 @@ function cpuPerRecord(cpu: CpuUsage, records: number): { total: number; transfor
   return { total: total / records, transform: (cpu.byLabel.get('transform threads') ?? 0) / records };
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
+const startedAt = new Date();
 const records = buildRecords();
 const htmlKb = records.reduce((sum, r) => sum + r.bytes, 0) / records.length / 1_024;
 console.log(
@@ -225,3 +222,44 @@ if (costs.length > 0) {
       `most ${fmt(cores / total)} records/s of this pipeline`,
   );
 }
+
+const rows: BenchRow[] = [];
+if (WORKERS.includes(1) && WORKERS.includes(2)) {
+  const one = median((results.get(1) ?? []).map((run) => run.rate));
+  const two = median((results.get(2) ?? []).map((run) => run.rate));
+  rows.push({
+    name: `transformer, 2 workers / 1 worker, ${RECORDS} pages of ${fmt(htmlKb, 0)} KB (median of ${ROUNDS} rounds)`,
+    result: `${fmt(two)} records/s`,
+    ceiling: `1 worker ${fmt(one)} records/s; one core in process ${fmt(single)}`,
+    ratio: two / one,
+    goal: '≥ 1.8×',
+    met: two / one >= 1.8,
+  });
+}
+if (costs.length > 0) {
+  const total = median(costs.map((c) => c.total));
+  const transform = median(costs.map((c) => c.transform));
+  rows.push({
+    name: `CPU per ${fmt(htmlKb, 0)} KB page outside the transform thread (service, broker, benchmark)`,
+    result: `${fmt(1_000 * (total - transform))} ms`,
+    ceiling: `in the transform thread ${fmt(1_000 * transform)} ms`,
+    ratio: (total - transform) / transform,
+    goal: "< 1× (below the transform's own)",
+    met: total - transform < transform,
+  });
+}
+await report({
+  scenario: 'transform',
+  command: `BENCH_TRANSFORM_PARAGRAPHS=${PARAGRAPHS} npm run bench:transform`,
+  startedAt: startedAt.toISOString(),
+  seconds: (Date.now() - startedAt.getTime()) / 1000,
+  rows,
+  details: {
+    records: RECORDS,
+    htmlKb,
+    oneCoreCeiling: single,
+    runs: Object.fromEntries(
+      [...results].map(([workers, runs]) => [workers, runs.map(({ cpu: _cpu, ...run }) => run)]),
+    ),
+  },
+});

@@ -1,7 +1,13 @@
 // What the writer benchmarks share: the writer as the service builds it, raw driver loops as ceilings, the
 // messages they write, and a store filled beforehand.
 
-import type { Document, StoreMessage } from '@tributary/contracts';
+import {
+  BATCH_COLLECTIONS,
+  type BatchJobRecord,
+  batchJobId,
+  type Document,
+  type StoreMessage,
+} from '@tributary/contracts';
 import {
   createLogger,
   createRegistry,
@@ -17,7 +23,7 @@ import {
   toStoredDocument,
   writerServiceSettings,
 } from '@tributary/writer';
-import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, MongoClient } from 'mongodb';
 import {
   connectPublisher,
   documentsMessage,
@@ -118,17 +124,21 @@ function recordOf(message: StoreMessage): SourceRecord {
 
 /**
  * Fills `database` with `sources` sources `<prefix>-<i>` of `chunksPerSource` chunks each, fetched at
- * FIRST_FETCH, as the writer stores them (chunks and records), by raw bulk inserts. Start the writer first:
- * the inserts then maintain its indexes, as its own would.
+ * FIRST_FETCH, as the writer stores them (chunks and records), by raw bulk inserts; with `batch`, also the
+ * `stored` record of each job in that batch, as a tracked ingestion leaves them. Start the writer first: the
+ * inserts then maintain its indexes, as its own would.
  */
 export async function prefill(
   database: TestDatabase,
   prefix: string,
   sources: number,
   chunksPerSource: number,
+  options: { batch?: string } = {},
 ): Promise<void> {
   const documents = database.db.collection<StoredDocument>('documents');
   const records = database.db.collection<SourceRecord>('sources');
+  const batchJobs = database.db.collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs);
+  const { batch } = options;
   const perCommand = Math.max(1, Math.floor(PREFILL_SOURCES_PER_COMMAND / chunksPerSource));
   for (let start = 0; start < sources; start += perCommand) {
     const messages = Array.from({ length: Math.min(perCommand, sources - start) }, (_, i) =>
@@ -139,10 +149,26 @@ export async function prefill(
     );
     await documents.insertMany(documentsOf(messages).map(toStoredDocument), { ordered: false });
     await records.insertMany(messages.map(recordOf), { ordered: false });
+    if (batch !== undefined) {
+      const endedAt = new Date(FIRST_FETCH);
+      await batchJobs.insertMany(
+        messages.map((m) => ({
+          _id: batchJobId(batch, m.source.jobId),
+          batch,
+          jobId: m.source.jobId,
+          outcome: 'stored' as const,
+          chunkCount: chunksPerSource,
+          endedAt,
+        })),
+        { ordered: false },
+      );
+    }
   }
 }
 
 export interface BenchWriter extends AsyncDisposable {
+  /** The writer's own MongoDB client (with command monitoring when asked for). */
+  readonly client: MongoClient;
   /**
    * Publishes `messages` and resolves with documents/s once the writer has handled `count` more documents
    * (written, or skipped as it should), read from its metrics rather than by polling the database.
@@ -150,10 +176,19 @@ export interface BenchWriter extends AsyncDisposable {
   pass(messages: StoreMessage[], count: number): Promise<number>;
 }
 
-/** The writer as the service builds it (startWriter) on `database`, fed through `broker`. */
-export async function benchWriter(broker: TestBroker, database: TestDatabase): Promise<BenchWriter> {
+/**
+ * The writer as the service builds it (startWriter) on `database`, fed through `broker`. With
+ * `monitorCommands`, its client emits the driver's command events (set in the URL, as a user could).
+ */
+export async function benchWriter(
+  broker: TestBroker,
+  database: TestDatabase,
+  options: { monitorCommands?: boolean } = {},
+): Promise<BenchWriter> {
   const logger = benchLogger;
-  const env = writerEnv(broker, database.mongoUrl, database.dbName, {
+  const mongoUrl = new URL(database.mongoUrl);
+  if (options.monitorCommands) mongoUrl.searchParams.set('monitorCommands', 'true');
+  const env = writerEnv(broker, mongoUrl.toString(), database.dbName, {
     WRITE_BATCH_SIZE: String(BATCH),
     WRITE_BATCH_MAX_MS: '200',
     // On FerretDB 1.24 (SQLite) with 100,000 documents stored, one command of 50 upserts runs for minutes.
@@ -172,6 +207,7 @@ export async function benchWriter(broker: TestBroker, database: TestDatabase): P
     return values.filter((v) => v.labels.result !== 'refused').reduce((sum, v) => sum + v.value, 0);
   };
   return {
+    client: service.store.db.client,
     async pass(messages, count) {
       const target = (await handled()) + count;
       const started = performance.now();
