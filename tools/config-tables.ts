@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ConfigSpec, describeConfig, serviceSettings } from '@tributary/core';
 import { demoSettings } from '@tributary/demo-api';
+import { embedderSettings } from '@tributary/embedder';
 import { fetcherSettings } from '@tributary/fetcher';
 import { messagingSettings } from '@tributary/messaging';
 import { transformerSettings } from '@tributary/transformer';
@@ -18,6 +19,7 @@ export const CONFIG_TABLES: Readonly<Record<string, ConfigSpec>> = {
   common: { ...serviceSettings, ...messagingSettings },
   fetcher: fetcherSettings,
   transformer: transformerSettings,
+  embedder: embedderSettings,
   writer: writerSettings,
   'demo-api': demoSettings,
 };

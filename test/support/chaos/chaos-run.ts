@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UnexpectedExit } from '@tributary/cli';
+import { BATCH_COLLECTIONS } from '@tributary/contracts';
 import type { TestPipeline } from '../pipeline.ts';
 import { waitFor } from '../wait-for.ts';
 import { expectedStore } from '../workload/expected-store.ts';
 import { type Differences, differences, type ObservedState, observeState } from '../workload/final-state.ts';
 import type { Workload } from '../workload/workload.ts';
-import { BatchProgressTracker } from './batch-progress.ts';
+import { BatchProgressTracker, withPatience } from './batch-progress.ts';
 import { type MemoryTrend, RssSampler } from './rss-sampler.ts';
 import { type ChaosEvent, describeAction } from './schedule.ts';
 
@@ -51,6 +52,8 @@ export interface ChaosRunOptions {
   settleTimeoutMs?: number;
   /** Work beside the faults, from the enqueue on, given the batch's progress (0..1); awaited before the end. */
   alongside?: (progress: () => number) => Promise<void>;
+  /** What the pipeline is waiting for, added to the error when the batch stops progressing. */
+  describeStall?: () => Promise<string>;
 }
 
 /**
@@ -96,6 +99,15 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       intervalMs: 250,
       what: `every job of ${batch} to end (${progress.ended} of ${workload.jobs.length} so far)`,
     });
+  } catch (error) {
+    if (options.describeStall === undefined) throw error;
+    const ended = `${progress.ended} of ${workload.jobs.length} jobs ended (${progress.describePolling()}; ${await countNow(pipeline, batch)})`;
+    throw new Error(
+      `${(error as Error).message}\n${ended}; where the rest are:\n${await options.describeStall()}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     progress.stop();
     sampler.stop();
@@ -180,4 +192,17 @@ export function chaosTable(rows: readonly { name: string; result: ChaosRunResult
     );
   }
   return lines.join('\n');
+}
+
+/** The job records counted once more, apart from the tracker: tells a stuck count from records that are missing. */
+async function countNow(pipeline: TestPipeline, batch: string): Promise<string> {
+  try {
+    const count = await withPatience(
+      pipeline.db.collection(BATCH_COLLECTIONS.jobs).countDocuments({ batch }),
+      10_000,
+    );
+    return `counted again now: ${count}`;
+  } catch (error) {
+    return `counting again failed: ${(error as Error).message}`;
+  }
 }

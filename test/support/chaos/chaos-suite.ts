@@ -10,6 +10,7 @@ import { storeMessageFor } from '../workload/expected-store.ts';
 import { buildWorkload, WORKLOAD_FETCH_SETTINGS, type Workload } from '../workload/workload.ts';
 import { type ChaosRunResult, runChaos, type ServerFaults } from './chaos-run.ts';
 import { type ChaosPlan, chaosSchedule } from './schedule.ts';
+import { stallReport } from './stall-report.ts';
 
 /** The demo API fetched at three loopback addresses: three hosts to the fetcher. */
 const DEMO_HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
@@ -79,6 +80,7 @@ export async function chaosRun(run: ChaosSuiteRun): Promise<ChaosRunResult> {
       events,
       batch: `chaos-${name}`,
       log,
+      describeStall: () => stallReport(pipeline, run.broker.managementUrl, `chaos-${name}.`),
       ...(run.staleFetches
         ? { alongside: (progress) => publishStaleFetches(run, pipeline.db, workload, progress, log) }
         : {}),

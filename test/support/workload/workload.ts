@@ -1,3 +1,4 @@
+import type { Stage } from '@tributary/contracts';
 import { jobIdFor } from '@tributary/contracts';
 import { createRandom } from '../../../services/demo-api/src/prng.ts';
 
@@ -12,7 +13,7 @@ export type ContentRoute = 'pages' | 'records';
 /** What must become of a job, from the demo API's documented behaviour and the fetcher's failure table. */
 export type ExpectedOutcome =
   /** Stored with the content of `/ROUTE/ID` (faults only delay it). */
-  { outcome: 'stored' } | { outcome: 'dead'; stage: 'fetch' | 'transform' | 'store'; reason: string };
+  { outcome: 'stored' } | { outcome: 'dead'; stage: Stage; reason: string };
 
 export interface WorkloadJob {
   /** The job as a line of a job file. */
@@ -83,8 +84,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     query: 'truncate=length',
     expected: deadAtFetch('corrupted-response'),
   },
-  { kind: 'not-found', route: 'records', query: 'status=404', expected: deadAtFetch('http-4xx') },
-  { kind: 'gone', route: 'pages', query: 'status=410', expected: deadAtFetch('http-4xx') },
+  { kind: 'not-found', route: 'records', query: 'status=404', expected: deadAtFetch('not-found') },
+  { kind: 'gone', route: 'pages', query: 'status=410', expected: deadAtFetch('gone') },
   { kind: 'too-large', route: 'records', query: 'size=2000000', expected: deadAtFetch('body-too-large') },
   {
     kind: 'redirect-to-private',
