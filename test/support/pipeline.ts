@@ -119,7 +119,13 @@ export class TestPipeline {
         if (output.length > 4_000) output.splice(0, 2_000);
       },
     });
-    const client = new MongoClient(servers.mongoUrl, { serverSelectionTimeoutMS: 60_000 });
+    // A chaos run's database outage once left a count of this client waiting for good on a connection that never
+    // answered: with a socket timeout, such a connection fails and is replaced instead.
+    const client = new MongoClient(servers.mongoUrl, {
+      serverSelectionTimeoutMS: 60_000,
+      socketTimeoutMS: 60_000,
+      waitQueueTimeoutMS: 60_000,
+    });
     try {
       await system.start();
       await client.connect();

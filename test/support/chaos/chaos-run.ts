@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UnexpectedExit } from '@tributary/cli';
 import { BATCH_COLLECTIONS } from '@tributary/contracts';
+import { MongoClient } from 'mongodb';
 import type { TestPipeline } from '../pipeline.ts';
 import { waitFor } from '../wait-for.ts';
 import { expectedStore } from '../workload/expected-store.ts';
@@ -194,15 +195,21 @@ export function chaosTable(rows: readonly { name: string; result: ChaosRunResult
   return lines.join('\n');
 }
 
-/** The job records counted once more, apart from the tracker: tells a stuck count from records that are missing. */
+/**
+ * The job records counted once more, apart from the tracker and on a connection of its own: tells a stuck count,
+ * or a client that stopped answering, from records that are missing.
+ */
 async function countNow(pipeline: TestPipeline, batch: string): Promise<string> {
+  const client = new MongoClient(pipeline.cliEnv.MONGO_URL ?? '', { serverSelectionTimeoutMS: 10_000 });
   try {
     const count = await withPatience(
-      pipeline.db.collection(BATCH_COLLECTIONS.jobs).countDocuments({ batch }),
+      client.db(pipeline.cliEnv.MONGO_DB).collection(BATCH_COLLECTIONS.jobs).countDocuments({ batch }),
       10_000,
     );
-    return `counted again now: ${count}`;
+    return `counted again now on a new connection: ${count}`;
   } catch (error) {
-    return `counting again failed: ${(error as Error).message}`;
+    return `counting again on a new connection failed: ${(error as Error).message}`;
+  } finally {
+    await client.close().catch(() => {});
   }
 }
