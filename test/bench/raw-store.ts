@@ -6,6 +6,7 @@ import type { ConfigOf } from '@tributary/core';
 import {
   type SourceRecord,
   type StoredDocument,
+  toNewSourceRecord,
   toStoredDocument,
   type writerSettings,
 } from '@tributary/writer';
@@ -30,19 +31,7 @@ export function firstIngestionWrites(messages: readonly StoreMessage[], endedAt:
     if (message.kind !== 'documents') continue;
     const { source } = message;
     writes.documents.push(...message.documents.map(toStoredDocument));
-    const fetchedAt = new Date(source.fetchedAt);
-    const record: SourceRecord = {
-      _id: source.jobId,
-      url: source.url,
-      status: source.status,
-      contentHash: source.contentHash,
-      chunkCount: source.chunkCount,
-      contentFetchedAt: fetchedAt,
-      lastFetchedAt: fetchedAt,
-    };
-    if (source.etag !== undefined) record.etag = source.etag;
-    if (source.lastModified !== undefined) record.lastModified = source.lastModified;
-    writes.sources.push(record);
+    writes.sources.push(toNewSourceRecord(message));
     if (source.batch !== undefined) {
       writes.batchJobs.push({
         _id: batchJobId(source.batch, source.jobId),

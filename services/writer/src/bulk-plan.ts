@@ -4,6 +4,7 @@ import {
   type DocumentsMessage,
   type SourceRecord,
   type StoredDocument,
+  toNewSourceRecord,
   toStoredDocument,
 } from './stored-records.ts';
 
@@ -222,20 +223,7 @@ function contradiction(message: DocumentsMessage): string | undefined {
 
 /** The record of a source seen for the first time. */
 function sourceInsert(message: DocumentsMessage): AnyBulkWriteOperation<SourceRecord> {
-  const { source } = message;
-  const fetchedAt = new Date(source.fetchedAt);
-  const record: SourceRecord = {
-    _id: source.jobId,
-    url: source.url,
-    status: source.status,
-    contentHash: source.contentHash,
-    chunkCount: source.chunkCount,
-    contentFetchedAt: fetchedAt,
-    lastFetchedAt: fetchedAt,
-  };
-  if (source.etag !== undefined) record.etag = source.etag;
-  if (source.lastModified !== undefined) record.lastModified = source.lastModified;
-  return { insertOne: { document: record } };
+  return { insertOne: { document: toNewSourceRecord(message) } };
 }
 
 /** The source record of new content: every field set anew, etag and lastModified removed when absent. */

@@ -2,4 +2,9 @@
 export { writerSettings } from './config.ts';
 export { DOCUMENT_INDEXES } from './document-indexes.ts';
 export { startWriter, type WriterService, writerServiceSettings } from './start-writer.ts';
-export { type SourceRecord, type StoredDocument, toStoredDocument } from './stored-records.ts';
+export {
+  type SourceRecord,
+  type StoredDocument,
+  toNewSourceRecord,
+  toStoredDocument,
+} from './stored-records.ts';

@@ -62,3 +62,21 @@ export function toStoredDocument(document: Document): StoredDocument {
   }
   return stored;
 }
+
+/** The record of a source seen for the first time: its content is the content just fetched. */
+export function toNewSourceRecord(message: DocumentsMessage): SourceRecord {
+  const { source } = message;
+  const fetchedAt = new Date(source.fetchedAt);
+  const record: SourceRecord = {
+    _id: source.jobId,
+    url: source.url,
+    status: source.status,
+    contentHash: source.contentHash,
+    chunkCount: source.chunkCount,
+    contentFetchedAt: fetchedAt,
+    lastFetchedAt: fetchedAt,
+  };
+  if (source.etag !== undefined) record.etag = source.etag;
+  if (source.lastModified !== undefined) record.lastModified = source.lastModified;
+  return record;
+}
