@@ -15,6 +15,7 @@ export {
   type QueueInfo,
   RabbitMQManagement,
 } from './rabbitmq-management.ts';
+export { registryMetric } from './registry-metric.ts';
 export { type NodeRunResult, runNode } from './run-node.ts';
 export { type ServiceName, type ServiceProcess, ServiceProcesses, serviceMain } from './service-processes.ts';
 export { countMessages, type TestBroker, type TestDatabase, useBroker, useDatabase } from './services.ts';

@@ -4,10 +4,10 @@ import { createDemoApi, type DemoApi, type StatsSnapshot } from '@tributary/demo
 import { embedderServiceSettings, startEmbedder } from '@tributary/embedder';
 import type { Publisher } from '@tributary/messaging';
 import type { Registry } from 'prom-client';
+import { registryMetric } from '../../support/index.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import {
   connectPublisher,
-  registryMetric,
   startWriterWorld,
   testLogger,
   type WriterWorld,

@@ -23,7 +23,7 @@ import {
   type TopologyOptions,
 } from '@tributary/messaging';
 import type { Registry } from 'prom-client';
-import { countMessages, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
+import { countMessages, registryMetric, type TestBroker, takeAll, useBroker } from '../../support/index.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
 /** Short delay queues so that retries come back within a test's time. */
@@ -216,14 +216,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<FetcherWor
       return [...dead];
     },
     attempts: (path) => demo.stats.attempts(path),
-    async metric(name, labels = {}) {
-      const metric = registry.getSingleMetric(name);
-      if (!metric) throw new Error(`no metric ${name}`);
-      const { values } = await metric.get();
-      return values
-        .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-        .reduce((sum, v) => sum + v.value, 0);
-    },
+    metric: (name, labels) => registryMetric(registry, name, labels),
     close() {
       closed ??= (async () => {
         // The service's own shutdown order, from its phases rather than copied by hand.
