@@ -1,7 +1,7 @@
 import { BATCH_COLLECTIONS } from '@tributary/contracts';
 import type { Db } from 'mongodb';
 
-/** A count that has not answered in this long is given up on: its connection may never answer. */
+/** A count that has not answered in this long is given up on, and the client renewed: it may never answer. */
 const COUNT_PATIENCE_MS = 30_000;
 
 /**
@@ -10,7 +10,8 @@ const COUNT_PATIENCE_MS = 30_000;
  * can be measured afterwards.
  */
 export class BatchProgressTracker {
-  readonly #db: Db;
+  readonly #db: () => Db;
+  readonly #renewClient: () => Promise<void>;
   readonly #batch: string;
   readonly #total: number;
   readonly #rises: { atMs: number; ended: number }[] = [];
@@ -20,8 +21,15 @@ export class BatchProgressTracker {
   #lastAnswerMs = Date.now();
   #lastFailure: string | undefined;
 
-  constructor(db: Db, batch: string, total: number, intervalMs = 250) {
-    this.#db = db;
+  /** `db` is read at every count: `renewClient` replaces the client behind it when a count does not answer. */
+  constructor(
+    database: { db: () => Db; renewClient: () => Promise<void> },
+    batch: string,
+    total: number,
+    intervalMs = 250,
+  ) {
+    this.#db = database.db;
+    this.#renewClient = database.renewClient;
     this.#batch = batch;
     this.#total = total;
     this.#rises.push({ atMs: Date.now(), ended: 0 });
@@ -67,11 +75,11 @@ export class BatchProgressTracker {
     this.#polling = true;
     try {
       // One count at a time: counts given up on while still running would pile up on a loaded database, slow
-      // the writers the run is measuring, and so never finish in time themselves. Only a count on a connection
-      // that stopped answering (the database went away under it) is given up on, after a patience no loaded
-      // database needs.
+      // the writers the run is measuring, and so never finish in time themselves. Only a count that stopped
+      // answering (the database went away under it) is given up on, after a patience no loaded database needs,
+      // and the client is renewed: after a database outage, one client once answered nothing more.
       const ended = await withPatience(
-        this.#db.collection(BATCH_COLLECTIONS.jobs).countDocuments({ batch: this.#batch }),
+        this.#db().collection(BATCH_COLLECTIONS.jobs).countDocuments({ batch: this.#batch }),
         COUNT_PATIENCE_MS,
       );
       this.#lastAnswerMs = Date.now();
@@ -80,8 +88,18 @@ export class BatchProgressTracker {
         this.#rises.push({ atMs: Date.now(), ended });
       }
     } catch (error) {
-      // The database is away; the last count stands.
+      // The database is away, or the client stopped answering; the last count stands.
       this.#lastFailure = (error as Error).message;
+      if (error instanceof NoAnswerError) {
+        await this.#renewClient().then(
+          () => {
+            this.#lastFailure += '; the client was renewed';
+          },
+          (renewal: unknown) => {
+            this.#lastFailure += `; renewing the client failed: ${(renewal as Error).message}`;
+          },
+        );
+      }
     } finally {
       this.#polling = false;
     }
@@ -92,7 +110,7 @@ export class BatchProgressTracker {
 export async function withPatience<T>(work: Promise<T>, patienceMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const patience = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${patienceMs / 1000} s`)), patienceMs);
+    timer = setTimeout(() => reject(new NoAnswerError(patienceMs)), patienceMs);
   });
   // A count given up on may still fail later; that failure is already accounted for.
   work.catch(() => {});
@@ -100,5 +118,13 @@ export async function withPatience<T>(work: Promise<T>, patienceMs: number): Pro
     return await Promise.race([work, patience]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Work that did not answer within its patience. */
+export class NoAnswerError extends Error {
+  constructor(patienceMs: number) {
+    super(`no answer in ${patienceMs / 1000} s`);
+    this.name = 'NoAnswerError';
   }
 }

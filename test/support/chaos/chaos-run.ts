@@ -73,7 +73,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
     stdin: `${workload.lines.join('\n')}\n`,
   });
   if (enqueued.code !== 0) throw new Error(`tributary enqueue exited ${enqueued.code}: ${enqueued.stderr}`);
-  const progress = new BatchProgressTracker(pipeline.db, batch, workload.jobs.length);
+  const progress = new BatchProgressTracker(
+    { db: () => pipeline.db, renewClient: () => pipeline.renewDatabaseClient() },
+    batch,
+    workload.jobs.length,
+  );
   const fired: FiredEvent[] = [];
   const alongside = options.alongside?.(() => progress.fraction);
   // Its failure is reported where it is awaited, not as an unhandled rejection before that.

@@ -82,7 +82,7 @@ export async function chaosRun(run: ChaosSuiteRun): Promise<ChaosRunResult> {
       log,
       describeStall: () => stallReport(pipeline, run.broker.managementUrl, `chaos-${name}.`),
       ...(run.staleFetches
-        ? { alongside: (progress) => publishStaleFetches(run, pipeline.db, workload, progress, log) }
+        ? { alongside: (progress) => publishStaleFetches(run, () => pipeline.db, workload, progress, log) }
         : {}),
     });
     for (const trend of result.memory) {
@@ -115,7 +115,7 @@ const STALE = { revision: { version: 7 }, fetchedAt: new Date('2001-01-01T00:00:
 
 async function publishStaleFetches(
   run: ChaosSuiteRun,
-  db: Db,
+  db: () => Db,
   workload: Workload,
   progress: () => number,
   log: (line: string) => void,
@@ -145,13 +145,22 @@ async function publishStaleFetches(
       intervalMs: 200,
       what: `${atProgress}`,
     });
-    const stored = new Set(
-      (
-        await db
-          .collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs)
-          .find({ outcome: 'stored' }, { projection: { jobId: 1 } })
-          .toArray()
-      ).map((record) => record.jobId),
+    // Read again until it answers: a database outage of the schedule may be going on.
+    let stored = new Set<string>();
+    await waitFor(
+      async () => {
+        try {
+          const records = await db()
+            .collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs)
+            .find({ outcome: 'stored' }, { projection: { jobId: 1 } })
+            .toArray();
+          stored = new Set(records.map((record) => record.jobId));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 180_000, intervalMs: 1_000, what: `the stored pages at ${atProgress}` },
     );
     const chosen = pages.filter((job) => stored.has(job.jobId) && !published.has(job.jobId)).slice(0, count);
     if (chosen.length < count) {
