@@ -1,4 +1,4 @@
-import { BATCH_COLLECTIONS, type FoundJobRecord, jobIdFor } from '@tributary/contracts';
+import { BATCH_COLLECTIONS, batchJobId, type FoundJobRecord, jobIdFor } from '@tributary/contracts';
 import { type FoundCandidate, FoundLedger } from '@tributary/fetcher';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestDatabase, useDatabase } from '../../support/services.ts';
@@ -48,11 +48,26 @@ describe('FoundLedger', () => {
       }),
     );
     const published = (await Promise.all(finders)).flat();
-    expect(published.length).toBeLessThanOrEqual(25);
-    // Slots lost to a finder that won them are looked for again: contention leaves little of the bound unused.
-    expect(published.length).toBeGreaterThanOrEqual(20);
+    // Slots lost to a finder that won them are looked for again: contention leaves none of the bound unused.
+    expect(published.length).toBe(25);
     const records = database.db.collection<FoundJobRecord>(BATCH_COLLECTIONS.found);
     expect(await records.countDocuments({ batch: 'b1' })).toBe(published.length);
+  });
+
+  it('leaves nothing out under contention while the bound has room', async () => {
+    const finders = Array.from({ length: 12 }, (_, i) =>
+      ledger.claim('b1', 'root', `finder-${i}`, candidates(i * 10, 10), UNBOUNDED),
+    );
+    const published = (await Promise.all(finders)).flat();
+    expect(published.map((candidate) => candidate.url).sort()).toEqual(
+      candidates(0, 120)
+        .map((candidate) => candidate.url)
+        .sort(),
+    );
+    const root = await database.db
+      .collection<FoundJobRecord>(BATCH_COLLECTIONS.found)
+      .findOne({ _id: batchJobId('b1', 'root') });
+    expect(root?.bounded).toBeUndefined();
   });
 
   it('bounds each host on its own, and marks the root bounded when a claim did not fit', async () => {

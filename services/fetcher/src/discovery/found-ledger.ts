@@ -136,14 +136,21 @@ export class FoundLedger {
    * keyed by the bound and its number, so two finders reaching for the same slot cannot both take it: an
    * insert on a taken key fails, atomically on MongoDB and on FerretDB alike (a counter raised with `$inc` in
    * `findOneAndUpdate` is not atomic on FerretDB with SQLite: concurrent raises are lost). A slot lost to
-   * another finder is looked for again a few times, then left: a bound may be undershot under contention.
+   * another finder is looked for again, until the finder has all it wants or the bound is full: contention
+   * must not leave finds out while the bound has room (two fetchers crawling one site lost pages that way).
+   * A finder that keeps losing fails the attempt, and its job comes back, rather than drop what it found.
    */
   async #reserve(key: string, wanted: number, max: number): Promise<number> {
     let taken = 0;
-    for (let round = 0; round < RESERVE_ROUNDS && taken < wanted; round++) {
+    for (let round = 0; taken < wanted; round++) {
       const used = await this.#budgets.countDocuments({ _id: { $gt: `${key}#`, $lt: `${key}$` } });
       const slots = Math.min(wanted - taken, max - used);
       if (slots <= 0) break;
+      if (round === RESERVE_ROUNDS) {
+        throw new Error(
+          `other finders took the slots of bound ${key} ${RESERVE_ROUNDS} times over while it had room`,
+        );
+      }
       const keys = Array.from({ length: slots }, (_, i) => slotKey(key, used + i));
       const lost = await insertNew(
         this.#budgets,
@@ -157,8 +164,8 @@ export class FoundLedger {
   }
 }
 
-/** Rounds of looking for free slots of a bound when other finders took the ones looked at. */
-const RESERVE_ROUNDS = 3;
+/** Rounds of looking for free slots of a bound when other finders took the ones looked at, before giving up. */
+const RESERVE_ROUNDS = 50;
 
 /** Slot numbers zero-padded, so that a bound's slots sort together between `key#` and `key$`. */
 function slotKey(key: string, slot: number): string {
