@@ -1,4 +1,5 @@
 import type { Stage } from './names.ts';
+import { crawlDepthOf } from './schemas.ts';
 
 /** The MongoDB collections where batches are recorded: the writer records how jobs ended, the CLI reads them. */
 export const BATCH_COLLECTIONS = {
@@ -10,6 +11,10 @@ export const BATCH_COLLECTIONS = {
   found: 'batch_found',
   /** Counters of the jobs found under a root, in all and per host: what bounds a discovery. */
   foundBudgets: 'batch_found_budgets',
+  /** One record per crawled page of a batch: the links it has, kept so a crawl reaching it sooner need not fetch it. */
+  foundLinks: 'batch_found_links',
+  /** One record per crawled page and reach raised after it was found: a crawl that reached it in fewer hops. */
+  foundReach: 'batch_found_reach',
 } as const;
 
 export interface BatchRecord {
@@ -60,6 +65,8 @@ export interface FoundJobRecord {
   root: string;
   by: string;
   depth: number;
+  /** For a crawl's page: how many more link hops its crawl follows from it (its maxDepth less its depth). */
+  reach?: number;
   /** For a root: the URL prefix a sweep after its discovery may remove sources under. */
   sweepScope?: string;
   /** For a root: a bound (maxPages, maxPerHost) left found URLs unclaimed, so a sweep must not trust it. */
@@ -73,7 +80,11 @@ export interface FoundJobRecord {
  */
 export function rootFoundRecord(
   batch: string,
-  root: { id: string; url: string; discover: { kind: string; sweepScope?: string | undefined } },
+  root: {
+    id: string;
+    url: string;
+    discover: { kind: string; sweepScope?: string | undefined; maxDepth?: number | undefined };
+  },
   now = new Date(),
 ): FoundJobRecord {
   return {
@@ -84,6 +95,7 @@ export function rootFoundRecord(
     root: root.id,
     by: root.id,
     depth: 0,
+    ...(root.discover.kind === 'crawl' ? { reach: crawlDepthOf(root.discover) } : {}),
     sweepScope: sweepScopeOf(root),
     foundAt: now,
   };

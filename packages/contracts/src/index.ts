@@ -24,6 +24,8 @@ export {
 } from './names.ts';
 export {
   BatchIdSchema,
+  crawlDepthOf,
+  DEFAULT_CRAWL_DEPTH,
   type Discover,
   DiscoverSchema,
   type Document,

@@ -40,6 +40,14 @@ export const DiscoverSchema = z.strictObject({
 });
 export type Discover = z.infer<typeof DiscoverSchema>;
 
+/** Crawl depth when the job names none: the root's links and theirs. */
+export const DEFAULT_CRAWL_DEPTH = 2;
+
+/** The link hops a crawl follows from its root. */
+export function crawlDepthOf(discover: { maxDepth?: number | undefined }): number {
+  return discover.maxDepth ?? DEFAULT_CRAWL_DEPTH;
+}
+
 /** Set by the fetcher on a job it found: the root job whose discovery found it, and how far from the root. */
 const FoundSchema = z.strictObject({
   root: z.string().min(1),

@@ -9,12 +9,15 @@ import {
 } from '@tributary/contracts';
 import { insertNew } from '@tributary/core';
 import type { Collection, Db } from 'mongodb';
+import { CrawlReaches } from './crawl-reaches.ts';
 
 /** A job found on a page, before it is claimed. */
 export interface FoundCandidate {
   jobId: string;
   url: string;
   depth: number;
+  /** For a crawl's page: the link hops its crawl follows from it. */
+  reach?: number;
 }
 
 export interface FoundBounds {
@@ -44,8 +47,11 @@ export class FoundLedger {
   readonly #found: Collection<FoundJobRecord>;
   readonly #budgets: Collection<BudgetSlot>;
   readonly #jobs: Collection<BatchJobRecord>;
+  /** The reaches of a crawl's pages, raised where a crawl finds a page in fewer hops than it was found in. */
+  readonly crawl: CrawlReaches;
 
   constructor(db: Db) {
+    this.crawl = new CrawlReaches(db);
     this.#found = db.collection<FoundJobRecord>(BATCH_COLLECTIONS.found);
     this.#budgets = db.collection<BudgetSlot>(BATCH_COLLECTIONS.foundBudgets);
     this.#jobs = db.collection<BatchJobRecord>(BATCH_COLLECTIONS.jobs);
@@ -92,6 +98,7 @@ export class FoundLedger {
         root,
         by,
         depth: candidate.depth,
+        ...(candidate.reach === undefined ? {} : { reach: candidate.reach }),
         foundAt: now,
       })),
       'found jobs',

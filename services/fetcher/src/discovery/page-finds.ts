@@ -1,4 +1,4 @@
-import type { Discover } from '@tributary/contracts';
+import { crawlDepthOf, type Discover } from '@tributary/contracts';
 import { parseFeed } from './feed.ts';
 import { normaliseFoundUrl } from './found-url.ts';
 import { extractLinks } from './html-links.ts';
@@ -7,9 +7,6 @@ import { nextFromLinkHeader } from './link-header.ts';
 import { RobotsRules } from './robots.ts';
 import { parseSitemap } from './sitemap.ts';
 import { UrlScope } from './url-scope.ts';
-
-/** Crawl depth when the job names none: the root's links and theirs. */
-export const DEFAULT_CRAWL_DEPTH = 2;
 
 /** A URL a page found, as a job to be: one that discovers in its turn (`discovers`) or only ingests. */
 export interface FoundUrl {
@@ -52,25 +49,19 @@ export function pageFinds(
   page: DiscoveringPage,
   options: { maxBytes: number },
 ): PageFinds {
-  const scope = new UrlScope(page.url, discover);
-  const found = new Map<string, FoundUrl>();
-  const add = (url: string, entry: Omit<FoundUrl, 'url'>) => {
-    const normalised = normaliseFoundUrl(url);
-    if (!found.has(normalised) && scope.allows(normalised))
-      found.set(normalised, { url: normalised, ...entry });
-  };
-  let ingest = discover.ingest ?? discover.kind === 'crawl';
+  const finds = new FoundUrls(page.url, discover);
+  const ingest = discover.ingest ?? discover.kind === 'crawl';
   switch (discover.kind) {
     case 'sitemap': {
       if (new URL(page.finalUrl).pathname === '/robots.txt') {
         const rules = RobotsRules.parse(page.finalUrl, page.body.toString('utf8'), 'tributary');
-        for (const sitemap of rules.sitemaps()) add(sitemap, { discovers: true, hop: 1 });
+        for (const sitemap of rules.sitemaps()) finds.add(sitemap, { discovers: true, hop: 1 });
         break;
       }
       const sitemap = parseSitemap(page.body, page.finalUrl, { maxBytes: options.maxBytes });
-      for (const child of sitemap.sitemaps) add(child, { discovers: true, hop: 1 });
+      for (const child of sitemap.sitemaps) finds.add(child, { discovers: true, hop: 1 });
       for (const listed of sitemap.pages) {
-        add(listed.url, {
+        finds.add(listed.url, {
           discovers: false,
           hop: 1,
           ...(listed.lastmod === undefined ? {} : { meta: { lastmod: listed.lastmod } }),
@@ -80,38 +71,90 @@ export function pageFinds(
     }
     case 'api': {
       const listing = parseJsonPage(page.body.toString('utf8'), page.finalUrl, discover);
-      for (const item of listing.items) add(item, { discovers: false, hop: 1 });
+      for (const item of listing.items) finds.add(item, { discovers: false, hop: 1 });
       const next = listing.next ?? nextFromLinkHeader(page.linkHeader, page.finalUrl);
-      if (next !== undefined) add(next, { discovers: true, hop: 1 });
+      if (next !== undefined) finds.add(next, { discovers: true, hop: 1 });
       break;
     }
     case 'feed': {
       const feed = parseFeed(page.body.toString('utf8'), page.finalUrl);
-      for (const entry of feed.entries) add(entry, { discovers: false, hop: 1 });
+      for (const entry of feed.entries) finds.add(entry, { discovers: false, hop: 1 });
       const next = feed.next ?? nextFromLinkHeader(page.linkHeader, page.finalUrl);
-      if (next !== undefined) add(next, { discovers: true, hop: 1 });
+      if (next !== undefined) finds.add(next, { discovers: true, hop: 1 });
       break;
     }
     case 'crawl': {
-      if (!isHtml(page.contentType)) break;
-      const links = extractLinks(page.body.toString('utf8'), page.finalUrl);
-      // A duplicate of a canonical page is not stored: its canonical page is, once, whoever links to it.
-      if (
-        links.canonical !== undefined &&
-        normaliseFoundUrl(links.canonical) !== normaliseFoundUrl(page.url)
-      ) {
-        ingest = false;
-        add(links.canonical, { discovers: true, hop: 0 });
-        break;
-      }
-      if (page.depth >= (discover.maxDepth ?? DEFAULT_CRAWL_DEPTH)) break;
-      for (const link of links.links) add(link, { discovers: true, hop: 1 });
+      const outgoing = crawlOutgoing(page);
+      if (outgoing !== undefined) return crawlFinds(discover, page.url, page.depth, outgoing);
       break;
     }
   }
-  // The page itself is no find of its own: a link back to it is already its job.
-  found.delete(normaliseFoundUrl(page.url));
-  return { found: [...found.values()], ingest };
+  return { found: finds.list(), ingest };
+}
+
+/** A page's finds as they are added: normalised, each once, in scope, and never the page itself. */
+class FoundUrls {
+  readonly #page: string;
+  readonly #scope: UrlScope;
+  readonly #found = new Map<string, FoundUrl>();
+
+  constructor(pageUrl: string, discover: Discover) {
+    this.#page = normaliseFoundUrl(pageUrl);
+    this.#scope = new UrlScope(pageUrl, discover);
+  }
+
+  add(url: string, entry: Omit<FoundUrl, 'url'>): void {
+    const normalised = normaliseFoundUrl(url);
+    // The page itself is no find of its own: a link back to it is already its job.
+    if (normalised === this.#page || this.#found.has(normalised) || !this.#scope.allows(normalised)) return;
+    this.#found.set(normalised, { url: normalised, ...entry });
+  }
+
+  list(): FoundUrl[] {
+    return [...this.#found.values()];
+  }
+}
+
+/**
+ * Where a crawled page leads: its canonical page when that is another (the page is then a duplicate, not stored),
+ * else its links; undefined for a page that is not HTML. Kept by the ledger, so that a crawl reaching the page in
+ * fewer hops later can follow its links further without fetching it again.
+ */
+export interface CrawlOutgoing {
+  canonical?: string;
+  links: string[];
+}
+
+export function crawlOutgoing(
+  page: Pick<DiscoveringPage, 'url' | 'finalUrl' | 'contentType' | 'body'>,
+): CrawlOutgoing | undefined {
+  if (!isHtml(page.contentType)) return undefined;
+  const links = extractLinks(page.body.toString('utf8'), page.finalUrl);
+  if (links.canonical !== undefined && normaliseFoundUrl(links.canonical) !== normaliseFoundUrl(page.url)) {
+    return { canonical: links.canonical, links: [] };
+  }
+  return { links: links.links };
+}
+
+/**
+ * What a crawled page at `depth` finds under `discover`: a duplicate its canonical page (at its own depth), any
+ * other page its links in scope, unless it is at the crawl's depth.
+ */
+export function crawlFinds(
+  discover: Discover,
+  pageUrl: string,
+  depth: number,
+  outgoing: CrawlOutgoing,
+): PageFinds {
+  const finds = new FoundUrls(pageUrl, discover);
+  if (outgoing.canonical !== undefined) {
+    finds.add(outgoing.canonical, { discovers: true, hop: 0 });
+    return { found: finds.list(), ingest: false };
+  }
+  if (depth < crawlDepthOf(discover)) {
+    for (const link of outgoing.links) finds.add(link, { discovers: true, hop: 1 });
+  }
+  return { found: finds.list(), ingest: discover.ingest ?? true };
 }
 
 function isHtml(contentType: string): boolean {
