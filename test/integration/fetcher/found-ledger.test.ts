@@ -26,23 +26,28 @@ function candidates(from: number, count: number, host = 'site.example'): FoundCa
 
 const UNBOUNDED = { maxPages: 1_000_000, maxPerHost: undefined };
 
+/** What a claim gives its finder to publish. */
+async function claimFor(...args: Parameters<FoundLedger['claim']>): Promise<FoundCandidate[]> {
+  return (await ledger.claim(...args)).publish;
+}
+
 describe('FoundLedger', () => {
   it('claims a job once per batch: a second finder publishes nothing, a redelivered finder publishes its claims again', async () => {
     const found = candidates(1, 5);
-    expect(await ledger.claim('b1', 'root', 'finder-a', found, UNBOUNDED)).toEqual(found);
-    expect(await ledger.claim('b1', 'root', 'finder-b', found, UNBOUNDED)).toEqual([]);
+    expect(await claimFor('b1', 'root', 'finder-a', found, UNBOUNDED)).toEqual(found);
+    expect(await claimFor('b1', 'root', 'finder-b', found, UNBOUNDED)).toEqual([]);
     // finder-a crashed after claiming and is redelivered: the same jobs again, and the new one it finds now.
-    const again = await ledger.claim('b1', 'root', 'finder-a', [...found, ...candidates(6, 1)], UNBOUNDED);
+    const again = await claimFor('b1', 'root', 'finder-a', [...found, ...candidates(6, 1)], UNBOUNDED);
     expect(again.map((c) => c.url)).toEqual([...found, ...candidates(6, 1)].map((c) => c.url));
     // Another batch is another set of jobs.
-    expect(await ledger.claim('b2', 'root', 'finder-b', found, UNBOUNDED)).toEqual(found);
+    expect(await claimFor('b2', 'root', 'finder-b', found, UNBOUNDED)).toEqual(found);
     const records = database.db.collection<FoundJobRecord>(BATCH_COLLECTIONS.found);
     expect(await records.countDocuments({ batch: 'b1' })).toBe(6);
   });
 
   it('never passes a bound, with many finders claiming at once', async () => {
     const finders = Array.from({ length: 12 }, (_, i) =>
-      ledger.claim('b1', 'root', `finder-${i}`, candidates(i * 10, 10), {
+      claimFor('b1', 'root', `finder-${i}`, candidates(i * 10, 10), {
         maxPages: 25,
         maxPerHost: undefined,
       }),
@@ -56,7 +61,7 @@ describe('FoundLedger', () => {
 
   it('leaves nothing out under contention while the bound has room', async () => {
     const finders = Array.from({ length: 12 }, (_, i) =>
-      ledger.claim('b1', 'root', `finder-${i}`, candidates(i * 10, 10), UNBOUNDED),
+      claimFor('b1', 'root', `finder-${i}`, candidates(i * 10, 10), UNBOUNDED),
     );
     const published = (await Promise.all(finders)).flat();
     expect(published.map((candidate) => candidate.url).sort()).toEqual(
@@ -74,7 +79,7 @@ describe('FoundLedger', () => {
     const root = { id: 'root', url: 'http://site.example/', discover: { kind: 'crawl' as const } };
     await ledger.markRoot('b1', root);
     const bounds = { maxPages: 100, maxPerHost: 3 };
-    const published = await ledger.claim(
+    const published = await claimFor(
       'b1',
       'root',
       'root',

@@ -1,4 +1,4 @@
-import { BATCH_COLLECTIONS, batchJobId, type Discover, type FoundJobRecord } from '@tributary/contracts';
+import { BATCH_COLLECTIONS, batchJobId, type Discover } from '@tributary/contracts';
 import { insertNew } from '@tributary/core';
 import type { Collection, Db } from 'mongodb';
 import type { CrawlOutgoing } from './page-finds.ts';
@@ -43,12 +43,10 @@ interface ReachRecord extends CrawlReach {
  * at least one of them sees the other: no page is fetched twice and none is left short.
  */
 export class CrawlReaches {
-  readonly #found: Collection<FoundJobRecord>;
   readonly #links: Collection<LinksRecord>;
   readonly #raises: Collection<ReachRecord>;
 
   constructor(db: Db) {
-    this.#found = db.collection<FoundJobRecord>(BATCH_COLLECTIONS.found);
     this.#links = db.collection<LinksRecord>(BATCH_COLLECTIONS.foundLinks);
     this.#raises = db.collection<ReachRecord>(BATCH_COLLECTIONS.foundReach);
   }
@@ -61,36 +59,26 @@ export class CrawlReaches {
   }
 
   /**
-   * Raises each found page's reach where it is more than the page has (pages found other than by a crawl have
-   * none, and are left); resolves with the pages `by` raised, now or in an earlier delivery, that were fetched
-   * already, whose links `by` is to follow.
+   * Raises each found page's reach to the one offered, where that is more than the page holds (`held`: what it
+   * was claimed with, before any raise); resolves with the pages `by` raised, now or in an earlier delivery, that
+   * were fetched already, whose links `by` is to follow.
    */
   async raise(
     batch: string,
     by: string,
-    pages: readonly { jobId: string; url: string; reach: CrawlReach }[],
+    pages: readonly { jobId: string; url: string; reach: CrawlReach; held: number }[],
   ): Promise<RaisedPage[]> {
     if (pages.length === 0) return [];
-    const jobIds = pages.map((page) => page.jobId);
-    const found = await this.#found
-      .find(
-        { _id: { $in: jobIds.map((jobId) => batchJobId(batch, jobId)) } },
-        { projection: { jobId: 1, reach: 1 } },
-      )
-      .toArray();
-    const best = new Map<string, number>();
-    for (const record of found) if (record.reach !== undefined) best.set(record.jobId, record.reach);
+    const best = new Map(pages.map((page) => [page.jobId, page.held]));
     const mine = new Set<string>();
-    for (const raise of await this.#raises.find({ batch, jobId: { $in: jobIds } }).toArray()) {
+    const raises = this.#raises.find({ batch, jobId: { $in: pages.map((page) => page.jobId) } });
+    for await (const raise of raises) {
       best.set(raise.jobId, Math.max(best.get(raise.jobId) ?? raise.reach, raise.reach));
       if (raise.by === by) mine.add(raise._id);
     }
     const key = (page: (typeof pages)[number]) => `${batchJobId(batch, page.jobId)}@${page.reach.reach}`;
     const again = pages.filter((page) => mine.has(key(page)));
-    const higher = pages.filter((page) => {
-      const current = best.get(page.jobId);
-      return current !== undefined && page.reach.reach > current;
-    });
+    const higher = pages.filter((page) => page.reach.reach > (best.get(page.jobId) ?? page.held));
     const taken = await insertNew(
       this.#raises,
       higher.map((page) => ({ _id: key(page), batch, jobId: page.jobId, by, ...page.reach })),

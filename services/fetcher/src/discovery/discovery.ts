@@ -95,7 +95,7 @@ export class Discovery {
 
   /**
    * Claims and publishes what a page found under a root, each job once however often this delivery finds it
-   * (`sent`); resolves with how many it published and every candidate it found.
+   * (`sent`); resolves with how many it published, every candidate it found and the reach of those found before.
    */
   async #find(
     ledger: FoundLedger,
@@ -104,7 +104,7 @@ export class Discovery {
     finds: PageFinds,
     under: FoundUnder,
     sent = new Set<string>(),
-  ): Promise<DiscoveryResult & { candidates: FoundCandidate[] }> {
+  ): Promise<DiscoveryResult & { candidates: FoundCandidate[]; heldReach: ReadonlyMap<string, number> }> {
     const { discover } = under;
     const byId = new Map<string, FoundUrl>();
     const candidates: FoundCandidate[] = [];
@@ -116,7 +116,7 @@ export class Discovery {
       const reach = discover.kind === 'crawl' ? { reach: crawlDepthOf(discover) - depth } : {};
       candidates.push({ jobId, url: found.url, depth, ...reach });
     }
-    const claimed = await ledger.claim(namespace, under.root, job.id, candidates, {
+    const { publish: claimed, heldReach } = await ledger.claim(namespace, under.root, job.id, candidates, {
       maxPages: discover.maxPages ?? this.#options.defaultMaxPages,
       maxPerHost: discover.maxPerHost,
     });
@@ -133,7 +133,7 @@ export class Discovery {
       published: toSend.length,
       skipped: candidates.length - toSend.length,
     });
-    return { ingest: finds.ingest, published: toSend.length, candidates };
+    return { ingest: finds.ingest, published: toSend.length, candidates, heldReach };
   }
 
   /**
@@ -160,20 +160,25 @@ export class Discovery {
         .map((raise) => ({ url: job.url, outgoing, under: underReach(raise) })),
     ];
     let published = 0;
+    let ingest: boolean | undefined;
     const sent = new Set<string>();
     const followed = new Set<string>();
     for (let next = toFollow.shift(); next !== undefined; next = toFollow.shift()) {
       const finds = crawlFinds(next.under.discover, next.url, next.under.depth, next.outgoing);
       const result = await this.#find(ledger, namespace, job, finds, next.under, sent);
       published += result.published;
+      // The page's own finds come first and say whether it is ingested (not when it is a duplicate).
+      ingest ??= result.ingest;
+      const { root, discover } = next.under;
       const raisedNow = await ledger.crawl.raise(
         namespace,
         job.id,
-        result.candidates.map((candidate) => ({
-          jobId: candidate.jobId,
-          url: candidate.url,
-          reach: { root: next.under.root, discover: next.under.discover, reach: candidate.reach ?? 0 },
-        })),
+        result.candidates.flatMap(({ jobId, url, reach = 0 }) => {
+          const held = result.heldReach.get(jobId);
+          return held !== undefined && reach > held
+            ? [{ jobId, url, reach: { root, discover, reach }, held }]
+            : [];
+        }),
       );
       for (const raise of raisedNow) {
         // Canonical links keep the reach: two pages naming each other must not be followed in a circle.
@@ -183,7 +188,7 @@ export class Discovery {
         toFollow.push({ url: raise.url, outgoing: raise.outgoing, under: underReach(raise.reach) });
       }
     }
-    return { ingest: crawlFinds(own.discover, job.url, own.depth, outgoing).ingest, published };
+    return { ingest: ingest ?? true, published };
   }
 
   #ledger(): FoundLedger {

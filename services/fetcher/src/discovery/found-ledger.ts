@@ -20,6 +20,14 @@ export interface FoundCandidate {
   reach?: number;
 }
 
+/** What a claim resolves with. */
+export interface Claimed {
+  /** What the finder is to publish: the jobs it claimed now and those it had claimed before (a redelivery). */
+  publish: FoundCandidate[];
+  /** The reach recorded for the candidates found before (crawl pages only), by job id. */
+  heldReach: ReadonlyMap<string, number>;
+}
+
 export interface FoundBounds {
   /** Jobs found under the root, at most. */
   maxPages: number;
@@ -66,8 +74,9 @@ export class FoundLedger {
   }
 
   /**
-   * Claims the candidates for `by`, within the bounds; resolves with those `by` is to publish: the ones it claimed
-   * now and the ones it had claimed before (a redelivery of `by`). Candidates are distinct by job id.
+   * Claims the candidates for `by`, within the bounds; resolves with those `by` is to publish (the ones it claimed
+   * now and the ones it had claimed before, in a redelivery of `by`) and the reach the others were found with.
+   * Candidates are distinct by job id.
    */
   async claim(
     batch: string,
@@ -75,11 +84,15 @@ export class FoundLedger {
     by: string,
     candidates: readonly FoundCandidate[],
     bounds: FoundBounds,
-  ): Promise<FoundCandidate[]> {
-    if (candidates.length === 0) return [];
+  ): Promise<Claimed> {
+    if (candidates.length === 0) return { publish: [], heldReach: new Map() };
     const ids = candidates.map((candidate) => batchJobId(batch, candidate.jobId));
-    const known = await this.#found.find({ _id: { $in: ids } }, { projection: { by: 1 } }).toArray();
+    const known = await this.#found
+      .find({ _id: { $in: ids } }, { projection: { by: 1, jobId: 1, reach: 1 } })
+      .toArray();
     const knownBy = new Map(known.map((record) => [record._id, record.by]));
+    const heldReach = new Map<string, number>();
+    for (const record of known) if (record.reach !== undefined) heldReach.set(record.jobId, record.reach);
     const again = candidates.filter((candidate) => knownBy.get(batchJobId(batch, candidate.jobId)) === by);
     const fresh = candidates.filter((candidate) => !knownBy.has(batchJobId(batch, candidate.jobId)));
     const granted = await this.#withinBounds(batch, root, fresh, bounds);
@@ -103,7 +116,14 @@ export class FoundLedger {
       })),
       'found jobs',
     );
-    return [...again, ...granted.filter((candidate) => !existing.has(batchJobId(batch, candidate.jobId)))];
+    if (existing.size > 0) {
+      // Claimed by another finder between the read and the insert: its reach was not read with the others.
+      const raced = this.#found.find({ _id: { $in: [...existing] } }, { projection: { jobId: 1, reach: 1 } });
+      for await (const record of raced)
+        if (record.reach !== undefined) heldReach.set(record.jobId, record.reach);
+    }
+    const claimed = granted.filter((candidate) => !existing.has(batchJobId(batch, candidate.jobId)));
+    return { publish: [...again, ...claimed], heldReach };
   }
 
   /** Records that a job of the batch ended having only found others; a job recorded already keeps its record. */
